@@ -1,0 +1,268 @@
+"""Column types of a loaded file: guessed from the values, written as SQL conversions.
+
+A text file is first staged with every column as text. For each column we look at a sample of
+its values and choose a type (integer, number, date, timestamp, or text), then build the SQL
+expression that converts the staged text. Values that do not convert become empty and are
+counted in the quality report; nothing is silently invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from .workspace import quote_ident
+
+SAMPLE_ROWS = 20_000
+MIN_SHARE = 0.98  # share of non-missing sample values that must convert for a type to be chosen
+NA_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat")
+_TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
+_NUMERIC = (
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+    "DOUBLE",
+    "FLOAT",
+    "REAL",
+)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one staged column becomes a column of the loaded table."""
+
+    name: str
+    type: str  # DuckDB type of the loaded column
+    expr: str  # SQL over the stage that produces it
+    date_format: str | None = None  # the format that was chosen, for dates read from text
+    note: str | None = None  # something the user should know (shown as a warning)
+    converted: bool = False  # text converted to another type: failures are counted
+
+
+def value_sql(col: str) -> str:
+    """The trimmed text of a staged column, with empty strings and NA tokens as NULL."""
+    q = quote_ident(col)
+    tokens = ", ".join(f"'{t}'" for t in NA_TOKENS)
+    return f"CASE WHEN lower(trim({q})) IN ({tokens}, '') THEN NULL ELSE trim({q}) END"
+
+
+def _date_candidates(date_format: str | None) -> list[tuple[str, list[str]]]:
+    """(label, strptime formats) to try, most specific first."""
+    if date_format:
+        return [
+            (
+                date_format,
+                [date_format + s for s in _TIME_SUFFIXES if "%H" not in date_format]
+                or [date_format],
+            )
+        ]
+    out = []
+    for sep in ("/", ".", "-"):
+        for order in (("%d", "%m", "%Y"), ("%m", "%d", "%Y"), ("%Y", "%m", "%d")):
+            base = sep.join(order)
+            if base == "%Y-%m-%d":
+                continue  # ISO: handled by a cast, which also reads time zones
+            out.append((base, [base + s for s in _TIME_SUFFIXES]))
+    return out
+
+
+def _fmt_list(formats: list[str]) -> str:
+    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
+
+
+def make_sample(cur: duckdb.DuckDBPyConnection, stage: str) -> str:
+    """A temporary random sample of a staged table, which type and role guessing read."""
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE __sample AS SELECT * FROM {quote_ident(stage)} "
+        f"USING SAMPLE {SAMPLE_ROWS} ROWS (reservoir, 42)"
+    )
+    return "__sample"
+
+
+def plan_columns(
+    cur: duckdb.DuckDBPyConnection,
+    sample: str,
+    *,
+    decimal_comma: bool = False,
+    date_format: str | None = None,
+) -> list[ColumnPlan]:
+    """Choose a type and conversion for every column of a staged table, from its sample."""
+    described = cur.execute(f"DESCRIBE {quote_ident(sample)}").fetchall()
+    plans = []
+    for name, dtype, *_ in described:
+        if dtype == "VARCHAR":
+            plans.append(_plan_text(cur, sample, name, decimal_comma, date_format))
+        else:
+            plans.append(_plan_typed(name, dtype))
+    return plans
+
+
+def _plan_typed(name: str, dtype: str) -> ColumnPlan:
+    """Columns that arrived typed (Parquet, JSON): keep the type where it is a plain one."""
+    q = quote_ident(name)
+    if dtype in ("DOUBLE", "FLOAT", "REAL"):
+        return ColumnPlan(name, "DOUBLE", f"CASE WHEN isfinite({q}) THEN {q}::DOUBLE END")
+    if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
+        return ColumnPlan(
+            name,
+            "DOUBLE" if dtype.startswith("DECIMAL") else "BIGINT",
+            f"{q}::{'DOUBLE' if dtype.startswith('DECIMAL') else 'BIGINT'}",
+        )
+    if dtype == "DATE":
+        return ColumnPlan(name, "DATE", q)
+    if dtype.startswith("TIMESTAMP"):
+        return ColumnPlan(name, "TIMESTAMP", f"{q}::TIMESTAMP")
+    if dtype == "BOOLEAN":
+        return ColumnPlan(name, "BOOLEAN", q)
+    return ColumnPlan(name, "VARCHAR", f"{q}::VARCHAR")
+
+
+def _stats(cur, sample: str, v: str, checks: dict[str, str]) -> dict[str, int]:
+    select = ", ".join(f"{sql} AS {key}" for key, sql in checks.items())
+    row = cur.execute(f"SELECT {select} FROM (SELECT {v} AS v FROM {quote_ident(sample)})")
+    return dict(zip(checks, row.fetchall()[0], strict=True))
+
+
+def _plan_text(
+    cur: duckdb.DuckDBPyConnection,
+    sample: str,
+    name: str,
+    decimal_comma: bool,
+    date_format: str | None,
+) -> ColumnPlan:
+    v = value_sql(name)
+    stats = _stats(
+        cur,
+        sample,
+        v,
+        {
+            "n": "count(v)",
+            "int": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d{1,18}'))",
+            "zeros": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?0\d+'))",
+            "num": "count(try_cast(v AS DOUBLE))",
+            "comma": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?'))",
+            "has_comma": "count(*) FILTER (WHERE contains(v, ','))",
+            "ymd8": r"count(*) FILTER (WHERE regexp_full_match(v, '(19|20)\d{6}'))",
+            "iso": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ].*)?'))",
+            "datelike": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{1,4}[./-]\d{1,2}[./-]\d{1,4}( .*)?'))",
+            "has_time": "count(*) FILTER (WHERE contains(v, ':'))",
+        },
+    )
+    n = stats["n"]
+    text = ColumnPlan(name, "VARCHAR", f"nullif(trim({quote_ident(name)}), '')")
+    if n == 0:
+        return text
+
+    def enough(count: int) -> bool:
+        return count >= MIN_SHARE * n
+
+    if date_format:
+        fmts = _date_candidates(date_format)[0][1]
+        if enough(_stats(cur, sample, v, {"d": f"count(try_strptime(v, {_fmt_list(fmts)}))"})["d"]):
+            return _date_plan(name, v, fmts, date_format, stats["has_time"] > 0, None)
+    if stats["zeros"] > 0 and stats["int"] == n:
+        return text  # zero-padded codes: the zeros are part of the value
+    if enough(stats["ymd8"]) and stats["int"] == n:
+        ok = _stats(cur, sample, v, {"d": "count(try_strptime(v, '%Y%m%d'))"})["d"]
+        if enough(ok):
+            return _date_plan(name, v, ["%Y%m%d"], "%Y%m%d", False, None)
+    if enough(stats["int"]):
+        return ColumnPlan(name, "BIGINT", f"try_cast({v} AS BIGINT)", converted=True)
+    if enough(stats["num"]):
+        x = f"try_cast({v} AS DOUBLE)"
+        return ColumnPlan(name, "DOUBLE", f"CASE WHEN isfinite({x}) THEN {x} END", converted=True)
+    if decimal_comma and enough(stats["comma"]) and stats["has_comma"] > 0:
+        expr = f"try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)"
+        return ColumnPlan(
+            name,
+            "DOUBLE",
+            expr,
+            converted=True,
+            note=f"Column {name!r} read with a decimal comma (1.234,5 = 1234.5).",
+        )
+    if enough(stats["iso"]):
+        ok = _stats(cur, sample, v, {"d": "count(try_cast(v AS TIMESTAMPTZ))"})["d"]
+        if enough(ok):
+            target = "TIMESTAMP" if stats["has_time"] else "DATE"
+            return ColumnPlan(
+                name,
+                target,
+                f"try_cast({v} AS TIMESTAMPTZ)::{target}",
+                date_format="ISO 8601",
+                converted=True,
+            )
+    if enough(stats["datelike"]):
+        candidates = _date_candidates(None)
+        counts = _stats(
+            cur,
+            sample,
+            v,
+            {
+                f"d{i}": f"count(try_strptime(v, {_fmt_list(f)}))"
+                for i, (_, f) in enumerate(candidates)
+            },
+        )
+        return _plan_dates(name, v, candidates, counts, stats["has_time"], n) or text
+    return text
+
+
+def _plan_dates(name, q_v, candidates, stats, has_time, n) -> ColumnPlan | None:
+    """Dates written day-first or month-first: decided from the values, ambiguity reported."""
+    fits = [
+        (label, fmts)
+        for i, (label, fmts) in enumerate(candidates)
+        if stats[f"d{i}"] >= MIN_SHARE * n
+    ]
+    if not fits:
+        return None
+    label, fmts = fits[0]
+    note = None
+    day_first = [f for f in fits if f[0].startswith("%d")]
+    month_first = [f for f in fits if f[0].startswith("%m")]
+    if day_first and month_first:
+        sep = label[2]
+        # Both readings work (every day <= 12): follow the separator's usual convention.
+        label, fmts = (month_first if sep == "/" else day_first)[0]
+        note = (
+            f"Dates in column {name!r} read as {label} but could also be "
+            f"{(day_first if sep == '/' else month_first)[0][0]} (no day above 12). "
+            "If that is wrong, load again with the other date format."
+        )
+    return _date_plan(name, q_v, fmts, label, has_time > 0, note)
+
+
+def _date_plan(name, q_v, fmts, label, has_time, note) -> ColumnPlan:
+    target = "TIMESTAMP" if has_time else "DATE"
+    return ColumnPlan(
+        name,
+        target,
+        f"try_strptime({q_v}, {_fmt_list(fmts)})::{target}",
+        date_format=label,
+        note=note,
+        converted=True,
+    )
+
+
+def as_text_id(plan: ColumnPlan, whole_floats: bool) -> ColumnPlan:
+    """Identifiers and personal fields keep their text: '00001' stays, '17850.0' becomes '17850'."""
+    if plan.type == "VARCHAR" and not whole_floats:
+        return plan
+    q = quote_ident(plan.name)
+    if plan.type in ("DOUBLE", "BIGINT") and not plan.converted:  # typed source
+        expr = (
+            f"CASE WHEN {q} = trunc({q}) THEN {q}::BIGINT::VARCHAR ELSE {q}::VARCHAR END"
+            if plan.type == "DOUBLE"
+            else f"{q}::VARCHAR"
+        )
+        return ColumnPlan(plan.name, "VARCHAR", expr)
+    expr = f"nullif(trim({q}), '')"
+    if whole_floats:
+        expr = rf"regexp_replace({expr}, '^([+-]?\d+)\.0+$', '\1')"
+    return ColumnPlan(plan.name, "VARCHAR", expr)

@@ -1,0 +1,614 @@
+"""Loading a user's file (CSV/TSV/TXT, Excel, Parquet, JSON) into a workspace table.
+
+The file is checked (size, what it really is, encoding), scanned by DuckDB's own readers,
+staged as text, typed (:mod:`segmentation.coltypes`), given roles (:mod:`segmentation.roles`) and
+a quality report (:mod:`segmentation.quality`), all inside one transaction: a load either
+completes or leaves the workspace exactly as it was.
+
+>>> ws = open_workspace("/tmp/doc.duckdb")  # doctest: +SKIP
+>>> info = ingest_file(ws, "../shared/data/mall_customers/Mall_Customers.csv")  # doctest: +SKIP
+>>> info.name, info.rows, info.kind  # doctest: +SKIP
+('mall_customers', 200, 'customers')
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import coltypes, quality, roles
+from .errors import IngestError, InvalidParameterError, SegmentationError
+from .workspace import (
+    ColumnInfo,
+    TableInfo,
+    Workspace,
+    external_reader,
+    quote_ident,
+    safe_table_name,
+)
+
+MAX_UPLOAD_MB = 1024  # also .streamlit/config.toml server.maxUploadSize
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".csv.gz", ".tsv.gz", ".txt.gz")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+SUPPORTED = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
+DELIMITERS = {
+    ",": ",",
+    "comma": ",",
+    ";": ";",
+    "semicolon": ";",
+    "\t": "\t",
+    "\\t": "\t",
+    "tab": "\t",
+    "|": "|",
+    "pipe": "|",
+    "whitespace": "whitespace",
+    " ": "whitespace",
+    "space": "whitespace",
+}
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "utf-16": "utf-16",
+}
+_BATCH_ROWS = 122_880
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (or an Excel workbook)",
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PAR1": "a Parquet file",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an old-style Office file (.xls)",
+    b"SQLite format 3": "an SQLite database",
+    b"\x7fELF": "a program",
+}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class _Scan:
+    """A source ready to stream into the workspace."""
+
+    reader: Any  # pyarrow RecordBatchReader
+    estimated_rows: int
+    options: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rejects: Callable[[], tuple[int, list[int]]] | None = None  # (count, first line numbers)
+
+
+def ingest_file(
+    ws: Workspace,
+    path: str | Path,
+    *,
+    table: str | None = None,
+    replace: bool = False,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    date_format: str | None = None,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+) -> TableInfo:
+    """Load one file into a new workspace table and return what was loaded.
+
+    ``source_name`` is the name the user knows the file by (an upload's name); the table name
+    is made from it unless ``table`` is given. Raises :class:`IngestError` (and changes nothing)
+    when the file cannot be loaded.
+    """
+    path = Path(path)
+    shown = source_name or path.name
+    report = progress or (lambda _f, _m: None)
+    fmt = _check_file(path, shown)
+    delimiter = _check_choice("delimiter", delimiter, DELIMITERS)
+    encoding = _check_choice("encoding", encoding, ENCODINGS)
+    if date_format is not None and "%" not in date_format:
+        raise InvalidParameterError(
+            f"The 'date_format' parameter must be a strptime format such as %d/%m/%Y. "
+            f"Got {date_format!r} instead."
+        )
+    name = ws.check_new_name(table or safe_table_name(shown), replace=replace)
+    report(0.02, f"Checking {shown}")
+    sha = _sha256(path)
+    with tempfile.TemporaryDirectory(prefix="segment-ingest-") as tmp:
+        try:
+            scan = _open(fmt, path, shown, Path(tmp), delimiter, encoding)
+            info = _load(ws, scan, name, replace, date_format, shown, sha, report)
+        except SegmentationError:
+            raise
+        except duckdb.Error as exc:
+            raise IngestError(
+                f"{shown}: the file could not be read ({_first_line(exc)}). "
+                "Check that it is a complete, valid file of its type."
+            ) from exc
+        except (OSError, ValueError, UnicodeError) as exc:
+            raise IngestError(
+                f"{shown}: the file could not be read ({_first_line(exc)}). "
+                "Check that it is a complete, valid file of its type."
+            ) from exc
+    report(1.0, f"Loaded {info.rows:,} rows into {info.name}")
+    return info
+
+
+# -- checking the file ---------------------------------------------------------------------
+def _check_file(path: Path, shown: str) -> str:
+    if not path.is_file():
+        raise IngestError(f"{shown}: no such file. Check the path.")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(f"{shown}: the file is empty. Export the data again and retry.")
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise IngestError(
+            f"{shown}: the file is {size / 2**20:,.0f} MB, over the {MAX_UPLOAD_MB:,} MB limit. "
+            "Split it, or convert it to Parquet, and load the parts."
+        )
+    lower = shown.lower()
+    fmt = next(
+        (
+            kind
+            for kind, suffixes in (
+                ("text", TEXT_SUFFIXES),
+                ("excel", EXCEL_SUFFIXES),
+                ("parquet", PARQUET_SUFFIXES),
+                ("json", JSON_SUFFIXES),
+            )
+            if lower.endswith(suffixes)
+        ),
+        None,
+    )
+    if fmt is None:
+        raise IngestError(
+            f"{shown}: unsupported file type. Load a CSV, TSV or TXT, Excel (.xlsx), Parquet or "
+            "JSON file."
+        )
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    looks = next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
+    expected = {"excel": b"PK\x03\x04", "parquet": b"PAR1"}.get(fmt)
+    if lower.endswith(".gz"):
+        expected = b"\x1f\x8b"
+    if expected and not head.startswith(expected):
+        raise IngestError(
+            f"{shown}: the file is not a valid {fmt.capitalize()} file "
+            f"({looks or 'its content does not match'}). Check the file."
+        )
+    if not expected and looks:
+        raise IngestError(
+            f"{shown}: this is {looks}, not a {fmt.upper()} file. Load the data "
+            "file itself, or give the file its right extension."
+        )
+    if fmt in ("text", "json") and not lower.endswith(".gz"):
+        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and (
+            head.count(b"\x00") > 0 or _control_share(head) > 0.05
+        ):
+            raise IngestError(
+                f"{shown}: the file holds binary data, not text. Check that you "
+                "picked the data file, exported as CSV or JSON."
+            )
+        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+            raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
+    return fmt
+
+
+def _control_share(head: bytes) -> float:
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls / max(len(head), 1)
+
+
+def _check_choice(param: str, value: str | None, choices: dict[str, str]) -> str | None:
+    if value is None:
+        return None
+    key = value.lower() if value.strip() else value
+    if key not in choices:
+        allowed = ", ".join(sorted({k for k in choices if k.isalpha() or k in ",;|"}))
+        raise InvalidParameterError(
+            f"The {param!r} parameter must be one of {allowed}. Got {value!r} instead."
+        )
+    return choices[key]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+# -- opening sources -----------------------------------------------------------------------
+def _open(fmt: str, path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
+    if fmt == "text":
+        return _open_text(path, shown, tmp, delimiter, encoding)
+    if fmt == "excel":
+        return _open_excel(path, shown)
+    reader = external_reader()
+    sql = (
+        "SELECT * FROM read_parquet(?)"
+        if fmt == "parquet"
+        else "SELECT * FROM read_json(?, format = 'auto')"
+    )
+    try:
+        rows = reader.execute(f"SELECT count(*) FROM ({sql})", [str(path)]).fetchall()[0][0]
+        arrow = reader.sql(sql, params=[str(path)]).to_arrow_reader(_BATCH_ROWS)
+    except duckdb.Error as exc:
+        raise IngestError(
+            f"{shown}: not a valid {fmt.capitalize()} file ({_first_line(exc)}). "
+            "Export it again, or load it as CSV."
+        ) from exc
+    return _Scan(arrow, rows, {"format": fmt})
+
+
+def _detect_encoding(path: Path, shown: str, forced: str | None) -> str:
+    """'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'latin-1' (checked over the whole file)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if forced:
+        enc = forced
+    elif head.startswith(codecs.BOM_UTF8):
+        enc = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = "utf-16"
+    else:
+        enc = (
+            "utf-8"
+            if _decodes(path, "utf-8")
+            else ("cp1252" if _decodes(path, "cp1252") else "latin-1")
+        )
+        return enc
+    if not _decodes(path, enc):
+        raise IngestError(
+            f"{shown}: the file is not valid {enc} text. Load it again with another encoding "
+            "(--encoding cp1252 or latin-1, or the Encoding option on the Data page)."
+        )
+    return enc
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
+    options: dict[str, Any] = {"format": "text"}
+    warnings: list[str] = []
+    if path.name.lower().endswith(".gz") or shown.lower().endswith(".gz"):
+        plain = tmp / "unzipped.txt"
+        import gzip
+
+        try:
+            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except (OSError, EOFError) as exc:
+            raise IngestError(f"{shown}: the gzip archive is damaged ({exc}).") from exc
+        path = plain
+    enc = _detect_encoding(path, shown, encoding)
+    options["encoding"] = enc
+    if enc not in ("utf-8", "utf-8-sig"):
+        utf8 = tmp / "utf8.txt"
+        with (
+            path.open(encoding=enc, newline="") as src,
+            utf8.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
+        path = utf8
+    lines = _head_lines(path, 60)
+    if not lines:
+        raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
+    reader = external_reader()
+    sniff = _sniff(reader, path, delimiter, shown)
+    if delimiter == "whitespace" or (delimiter is None and _whitespace_aligned(lines, sniff)):
+        path, sniff = (
+            _normalize_whitespace(path, tmp),
+            {"delim": "\t", "quote": "", "escape": "", "header": _header_like(lines)},
+        )
+        lines = _head_lines(path, 60)
+        options["delimiter"] = "whitespace"
+    else:
+        options["delimiter"] = sniff["delim"]
+    names, renamed = _column_names(lines, sniff)
+    warnings += renamed
+    options["header"] = sniff["header"]
+    if len(lines) < 2 and sniff["header"]:
+        raise IngestError(
+            f"{shown}: the file has a header but no data rows. Export the data again with its rows."
+        )
+    params = [
+        str(path),
+        sniff["delim"],
+        sniff["quote"] or "",
+        sniff["escape"] or "",
+        sniff["header"],
+        names,
+    ]
+    sql = (
+        "SELECT * FROM read_csv(?, delim = ?, quote = ?, escape = ?, header = ?, names = ?, "
+        "all_varchar = true, ignore_errors = true, store_rejects = true, "
+        "null_padding = false, auto_detect = true)"
+    )
+    arrow = reader.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+    line_bytes = max(sum(len(x) for x in lines) / len(lines), 1.0)
+
+    def rejects() -> tuple[int, list[int]]:
+        rows = reader.execute("SELECT line FROM reject_errors ORDER BY line").fetchall()
+        distinct = sorted({r[0] for r in rows})
+        return len(distinct), distinct[:10]
+
+    return _Scan(arrow, int(path.stat().st_size / line_bytes), options, warnings, rejects)
+
+
+def _head_lines(path: Path, n: int) -> list[str]:
+    out = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for line in fh:
+            if line.strip():
+                out.append(line.rstrip("\r\n"))
+                if len(out) >= n:
+                    break
+    return out
+
+
+def _sniff(reader, path: Path, delimiter: str | None, shown: str) -> dict[str, Any]:
+    args = "?" + (", delim = ?" if delimiter and delimiter != "whitespace" else "")
+    params = [str(path)] + ([delimiter] if delimiter and delimiter != "whitespace" else [])
+    try:
+        row = reader.execute(
+            f"SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({args}, sample_size = 20480)",
+            params,
+        ).fetchall()[0]
+    except duckdb.Error as exc:
+        raise IngestError(
+            f"{shown}: the file could not be read as delimited text "
+            f"({_first_line(exc)}). Check the delimiter (--delimiter)."
+        ) from exc
+    clean = [("" if v == "(empty)" else v) for v in row[:3]]
+    return {"delim": clean[0] or ",", "quote": clean[1], "escape": clean[2], "header": bool(row[3])}
+
+
+def _whitespace_aligned(lines: list[str], sniff: dict[str, Any]) -> bool:
+    """Columns padded with spaces (like CDNOW): DuckDB sees one column, spaces split many."""
+    if sniff["delim"] not in (",", " ") or any(
+        sniff["delim"] in line for line in lines[:20] if sniff["delim"] == ","
+    ):
+        return False
+    counts = [len(line.split()) for line in lines]
+    common = max(set(counts), key=counts.count)
+    return common > 1 and counts.count(common) >= 0.9 * len(counts)
+
+
+def _header_like(lines: list[str]) -> bool:
+    def numeric(token: str) -> bool:
+        return bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", token))
+
+    return not any(numeric(t) for t in lines[0].split()) and (
+        len(lines) < 2 or any(numeric(t) for t in lines[1].split())
+    )
+
+
+def _normalize_whitespace(path: Path, tmp: Path) -> Path:
+    out = tmp / "aligned.tsv"
+    with path.open(encoding="utf-8-sig", newline="") as src, out.open("w", encoding="utf-8") as dst:
+        for line in src:
+            tokens = line.split()
+            if tokens:
+                dst.write("\t".join(tokens) + "\n")
+    return out
+
+
+def _column_names(lines: list[str], sniff: dict[str, Any]) -> tuple[list[str], list[str]]:
+    delim = sniff["delim"]
+    first = next(csv.reader([lines[0]], delimiter=delim, quotechar=sniff["quote"] or '"'))
+    if not sniff["header"]:
+        return [f"column_{i + 1}" for i in range(len(first))], []
+    return unique_names([c.strip() for c in first])
+
+
+def unique_names(raw: list[str]) -> tuple[list[str], list[str]]:
+    """Make column names unique (DuckDB names ignore case): amount, amount_2. Returns warnings.
+
+    >>> unique_names(["amount", "Amount", ""])
+    (['amount', 'Amount_2', 'column_3'], ["Column name 'Amount' appears twice; the second is now 'Amount_2'."])
+    """
+    seen: set[str] = set()
+    names, warnings = [], []
+    for i, name in enumerate(raw):
+        base = name or f"column_{i + 1}"
+        candidate, n = base, 2
+        while candidate.lower() in seen:
+            candidate, n = f"{base}_{n}", n + 1
+        if candidate != base and name:
+            warnings.append(f"Column name {name!r} appears twice; the second is now {candidate!r}.")
+        seen.add(candidate.lower())
+        names.append(candidate)
+    return names, warnings
+
+
+def _open_excel(path: Path, shown: str) -> _Scan:
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        book = pd.ExcelFile(path, engine="calamine")
+        sheets = book.sheet_names
+        frame = book.parse(sheets[0], header=None, dtype=str)
+    except Exception as exc:  # the Excel readers raise many kinds of errors
+        raise IngestError(
+            f"{shown}: not a valid Excel workbook ({_first_line(exc)}). Open it in "
+            "Excel and save it again as .xlsx, or export it as CSV."
+        ) from exc
+    frame = frame.dropna(how="all").dropna(axis=1, how="all")
+    if len(frame) < 2:
+        raise IngestError(
+            f"{shown}: the first sheet {sheets[0]!r} has no data rows under its "
+            "header. Put the data on the first sheet."
+        )
+    names, warnings = unique_names(
+        [str(v).strip() if isinstance(v, str) else "" for v in frame.iloc[0].tolist()]
+    )
+    body = frame.iloc[1:]
+    arrays = [
+        pa.array(body[c].where(body[c].notna(), None).tolist(), type=pa.string())
+        for c in body.columns
+    ]
+    arrow = pa.table(arrays, names=names).to_reader(_BATCH_ROWS)
+    if len(sheets) > 1:
+        warnings.append(
+            f"Only the first sheet ({sheets[0]!r}) was loaded; {len(sheets) - 1} other "
+            "sheet(s) were left out."
+        )
+    return _Scan(arrow, len(body), {"format": "excel", "sheet": sheets[0]}, warnings)
+
+
+# -- loading into the workspace ------------------------------------------------------------
+def _load(
+    ws: Workspace,
+    scan: _Scan,
+    name: str,
+    replace: bool,
+    date_format: str | None,
+    shown: str,
+    sha: str,
+    report: Progress,
+) -> TableInfo:
+    with ws.transaction() as cur:
+        rows = _stage(cur, scan, report, shown)
+        warnings = list(scan.warnings)
+        if scan.rejects is not None:
+            skipped, lines = scan.rejects()
+            if skipped:
+                warnings.append(
+                    f"{skipped:,} malformed line(s) were skipped (wrong number of fields or "
+                    f"broken quotes), e.g. line(s) {', '.join(map(str, lines[:5]))}."
+                )
+        if rows == 0:
+            raise IngestError(
+                f"{shown}: no data rows could be read. Check the delimiter and that "
+                "the file has rows under its header."
+            )
+        report(0.75, "Choosing column types")
+        sample = coltypes.make_sample(cur, "__stage")
+        plans = coltypes.plan_columns(
+            cur, sample, date_format=date_format, decimal_comma=scan.options.get("delimiter") == ";"
+        )
+        facts = quality.column_facts(cur, sample, plans)
+        cur.execute(f"DROP TABLE {sample}")
+        guessed = roles.guess_roles(facts)
+        plans = [
+            coltypes.as_text_id(p, f.whole_floats) if guessed[p.name] in roles.TEXT_ROLES else p
+            for p, f in zip(plans, facts, strict=True)
+        ]
+        warnings += [p.note for p in plans if p.note]
+        report(0.85, "Writing the table")
+        if replace:
+            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+        select = ", ".join(f"{p.expr} AS {quote_ident(p.name)}" for p in plans)
+        cur.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT {select} FROM __stage")
+        unparseable = quality.conversion_failures(cur, "__stage", plans)
+        warnings += [
+            f"{n:,} value(s) in column {col!r} could not be read as "
+            f"{_type_word(plans, col)} and were left empty."
+            for col, n in unparseable.items()
+        ]
+        cur.execute("DROP TABLE __stage")
+        columns = [ColumnInfo(p.name, p.type, guessed[p.name]) for p in plans]
+        report(0.92, "Checking quality")
+        kind = quality.guess_kind(cur, name, columns)
+        report_ = quality.quality_report(cur, name, columns, unparseable)
+        options = dict(
+            scan.options, date_formats={p.name: p.date_format for p in plans if p.date_format}
+        )
+        info = TableInfo(
+            name=name,
+            kind=kind,
+            rows=rows,
+            columns=columns,
+            source_file=shown,
+            source_sha256=sha,
+            loaded_at=datetime.now(),
+            quality=report_,
+            warnings=warnings,
+            options=options,
+        )
+        ws.register_table(cur, info)
+    return info
+
+
+def _type_word(plans: list[coltypes.ColumnPlan], col: str) -> str:
+    plan = next(p for p in plans if p.name == col)
+    if plan.type in ("DATE", "TIMESTAMP"):
+        return f"a date ({plan.date_format})"
+    return "a number"
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, scan: _Scan, report: Progress, shown: str) -> int:
+    """Stream the source into a temporary table, reporting progress."""
+    import pyarrow as pa
+
+    rows = 0
+    created = False
+    for batch in scan.reader:
+        chunk = pa.Table.from_batches([batch])
+        cur.register("__chunk", chunk)
+        if not created:
+            cur.execute("CREATE TEMP TABLE __stage AS SELECT * FROM __chunk")
+            created = True
+        else:
+            cur.execute("INSERT INTO __stage SELECT * FROM __chunk")
+        cur.unregister("__chunk")
+        rows += batch.num_rows
+        share = min(rows / max(scan.estimated_rows, 1), 1.0)
+        report(0.05 + 0.65 * share, f"Reading {shown}: {rows:,} rows")
+    if not created:
+        schema = scan.reader.schema
+        cur.register(
+            "__chunk",
+            pa.table({n: pa.array([], t) for n, t in zip(schema.names, schema.types, strict=True)}),
+        )
+        cur.execute("CREATE TEMP TABLE __stage AS SELECT * FROM __chunk")
+        cur.unregister("__chunk")
+    return rows
+
+
+def update_roles(
+    ws: Workspace, name: str, new_roles: dict[str, str], kind: str | None = None
+) -> TableInfo:
+    """Save roles (column -> role) and kind edited by the user; refreshes the quality report."""
+    info = ws.table(name)
+    full = roles.check_roles(new_roles, [c.name for c in info.columns])
+    columns = [replace(c, role=full[c.name]) for c in info.columns]
+    cur = ws.cursor()
+    try:
+        fresh = quality.quality_report(cur, name, columns, info.quality.get("unparseable", {}))
+    finally:
+        cur.close()
+    return ws.update_table(name, columns=columns, kind=kind, quality=fresh)
