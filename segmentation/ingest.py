@@ -612,3 +612,30 @@ def update_roles(
     finally:
         cur.close()
     return ws.update_table(name, columns=columns, kind=kind, quality=fresh)
+
+
+def ingest_upload(ws: Workspace, data: Any, name: str, **options: Any) -> TableInfo:
+    """Load an uploaded file (bytes or a binary file object) known to the user as ``name``.
+
+    The bytes are written to a private temporary folder, loaded, and removed. Takes the same
+    options as :func:`ingest_file`.
+    """
+    size = getattr(data, "size", None) or (len(data) if isinstance(data, bytes | bytearray) else 0)
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise IngestError(
+            f"{name}: the file is {size / 2**20:,.0f} MB, over the "
+            f"{MAX_UPLOAD_MB:,} MB limit. Split it, or convert it to Parquet."
+        )
+    suffix = (
+        "".join(Path(name).suffixes[-2:]) if name.lower().endswith(".gz") else Path(name).suffix
+    )
+    with tempfile.TemporaryDirectory(prefix="segment-upload-") as folder:
+        target = Path(folder) / f"upload{suffix.lower()}"
+        with target.open("wb") as out:
+            if isinstance(data, bytes | bytearray):
+                out.write(data)
+            else:
+                if hasattr(data, "seek"):
+                    data.seek(0)
+                shutil.copyfileobj(data, out, 1 << 20)
+        return ingest_file(ws, target, source_name=name, **options)

@@ -452,3 +452,32 @@ def _messy_zip(rng: np.random.Generator, zips: np.ndarray) -> np.ndarray:
 
 def _blank(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:
     return np.where(rng.random(len(values)) < share, None, values).astype(object)
+
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+DEMO_TABLES = {"sample_transactions": "transactions.csv", "sample_customers": "customers.csv"}
+
+
+def load_demo(ws, *, if_empty: bool = False, progress=None) -> list:
+    """Load the bundled sample files into a workspace (replacing earlier sample tables).
+
+    With ``if_empty`` nothing is loaded when the workspace already has tables.
+    Returns the TableInfo of each table loaded.
+
+    >>> load_demo(open_workspace("/tmp/demo.duckdb"))  # doctest: +SKIP
+    """
+    from segmentation.errors import IngestError
+    from segmentation.ingest import ingest_file
+
+    if if_empty and ws.tables():
+        return []
+    missing = [f for f in DEMO_TABLES.values() if not (SAMPLE_DIR / f).is_file()]
+    if missing:
+        raise IngestError(
+            f"The sample files {', '.join(missing)} are missing from {SAMPLE_DIR}; re-make them "
+            "with `segment sample --customers 3000 --seed 42 --out sample_data`."
+        )
+    return [
+        ingest_file(ws, SAMPLE_DIR / file, table=table, replace=True, progress=progress)
+        for table, file in DEMO_TABLES.items()
+    ]

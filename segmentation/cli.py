@@ -1,0 +1,200 @@
+"""The `segment` command: the library's functions from a terminal.
+
+Global options come before the command: ``segment --workspace W --json ingest FILE``.
+With ``--json`` exactly one JSON object is printed on stdout; otherwise readable text.
+Errors print a message on stderr and exit with 1 (2 for usage errors), never a traceback.
+Heavy modules are imported inside each command, so start-up stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+EXIT_ERROR, EXIT_USAGE = 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segment",
+        description="Customer segmentation studio: load customer or transaction files into a "
+        "DuckDB workspace and work with them from the terminal.",
+        epilog="Examples:\n  segment demo\n  segment ingest orders.csv --table orders\n"
+        "  segment --json tables\n  segment --workspace other.duckdb ingest crm.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="PATH",
+        help="the workspace file (default: $SEGMENT_WORKSPACE, else ./workspace.duckdb)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("ingest", help="load a file (CSV/TSV/TXT, Excel, Parquet, JSON)")
+    p.add_argument("file", help="the file to load")
+    p.add_argument("--table", help="table name (default: made from the file name)")
+    p.add_argument("--replace", action="store_true", help="replace a table of the same name")
+    p.add_argument(
+        "--delimiter", help="comma, semicolon, tab, pipe or whitespace (default: detect)"
+    )
+    p.add_argument("--encoding", help="utf-8, cp1252, latin-1 or utf-16 (default: detect)")
+    p.add_argument(
+        "--date-format", help="strptime format of dates, e.g. %%d/%%m/%%Y (default: detect)"
+    )
+    p.set_defaults(run=_cmd_ingest)
+
+    p = sub.add_parser("tables", help="list the workspace's tables")
+    p.set_defaults(run=_cmd_tables)
+
+    p = sub.add_parser("demo", help="load the bundled sample data")
+    p.add_argument("--if-empty", action="store_true", help="only when the workspace has no table")
+    p.set_defaults(run=_cmd_demo)
+
+    p = sub.add_parser("sample", help="write a synthetic dataset with planted behaviours")
+    p.add_argument("--customers", type=int, default=3000, help="number of customers (default 3000)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the CSV files to")
+    p.set_defaults(run=_cmd_sample)
+
+    p = sub.add_parser("rename-table", help="rename a table")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.set_defaults(run=_cmd_rename_table)
+
+    p = sub.add_parser("drop-table", help="delete a table")
+    p.add_argument("name")
+    p.set_defaults(run=_cmd_drop_table)
+    return parser
+
+
+def _workspace(args: argparse.Namespace):
+    from .workspace import open_workspace
+
+    return open_workspace(args.workspace)
+
+
+def _progress(args: argparse.Namespace) -> Callable[[float, str], None] | None:
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> None:
+        sys.stderr.write(f"\r{fraction:4.0%}  {message[:70]:<70}")
+        if fraction >= 1:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _cmd_ingest(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .ingest import ingest_file
+
+    info = ingest_file(
+        _workspace(args),
+        args.file,
+        table=args.table,
+        replace=args.replace,
+        delimiter=args.delimiter,
+        encoding=args.encoding,
+        date_format=args.date_format,
+        progress=_progress(args),
+    )
+    data = {
+        "table": info.name,
+        "rows": info.rows,
+        "kind": info.kind,
+        "columns": [c.to_dict() for c in info.columns],
+        "quality": info.quality,
+        "warnings": info.warnings,
+    }
+    lines = [f"Loaded {info.rows:,} rows into table {info.name!r} ({info.kind})."]
+    lines += [f"  {c.name:<30} {c.type:<10} {c.role}" for c in info.columns]
+    lines += [f"warning: {w}" for w in info.warnings]
+    return data, "\n".join(lines)
+
+
+def _table_summary(info) -> dict[str, Any]:
+    d = info.to_dict()
+    d["roles"] = info.roles
+    return d
+
+
+def _cmd_tables(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    tables = _workspace(args).tables()
+    data = {"tables": [_table_summary(t) for t in tables]}
+    if not tables:
+        return data, "The workspace has no tables yet. Load one with `segment ingest FILE`."
+    lines = [f"{'table':<32} {'kind':<13} {'rows':>12}  source"]
+    lines += [f"{t.name:<32} {t.kind:<13} {t.rows:>12,}  {t.source_file or ''}" for t in tables]
+    return data, "\n".join(lines)
+
+
+def _cmd_demo(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .sample import load_demo
+
+    ws = _workspace(args)
+    loaded = load_demo(ws, if_empty=args.if_empty, progress=_progress(args))
+    data = {"loaded": [_table_summary(t) for t in loaded], "workspace": str(ws.path)}
+    if not loaded:
+        return data, f"The workspace {ws.path} already has tables; nothing loaded."
+    text = "\n".join(f"Loaded sample table {t.name!r}: {t.rows:,} rows ({t.kind})." for t in loaded)
+    return data, text
+
+
+def _cmd_sample(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .sample import write_sample
+
+    paths = write_sample(args.out, customers=args.customers, seed=args.seed)
+    data = {"files": {k: str(v) for k, v in paths.items()}, "customers": args.customers}
+    return data, "\n".join(f"Wrote {p}" for p in paths.values())
+
+
+def _cmd_rename_table(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    _workspace(args).rename_table(args.old, args.new)
+    return {"renamed": args.old, "to": args.new}, f"Renamed {args.old!r} to {args.new!r}."
+
+
+def _cmd_drop_table(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    _workspace(args).drop_table(args.name)
+    return {"dropped": args.name}, f"Deleted table {args.name!r}."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `segment` console script; returns the exit code."""
+    args = _parser().parse_args(argv)  # exits with 2 on usage errors
+    from .errors import SegmentationError
+
+    try:
+        data, text = args.run(args)
+    except SegmentationError as exc:
+        return _fail(args, str(exc))
+    except KeyboardInterrupt:
+        return _fail(args, "Interrupted; the workspace was left as it was.")
+    except Exception as exc:  # a bug: say so plainly, without a traceback
+        if os.environ.get("SEGMENT_DEBUG"):
+            raise
+        return _fail(
+            args,
+            f"Unexpected error ({type(exc).__name__}: {exc}). Set SEGMENT_DEBUG=1 "
+            "to see the details, and please report it.",
+        )
+    if args.json:
+        print(json.dumps(data, default=str))
+    else:
+        print(text)
+    return 0
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    print(f"segment: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
