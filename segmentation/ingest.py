@@ -327,6 +327,15 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
     reader = external_reader()
     sniff = _sniff(reader, path, delimiter, shown)
+    if delimiter is None and sniff["delim"] not in lines[0]:
+        # DuckDB's sniffer gives up on files with many ragged lines: trust the header instead.
+        counts = {d: lines[0].count(d) for d in (",", ";", "\t", "|")}
+        best = max(counts, key=counts.get)
+        if counts[best]:
+            try:
+                sniff = _sniff(reader, path, best, shown)
+            except IngestError:
+                sniff = {"delim": best, "quote": '"', "escape": '"', "header": True}
     if delimiter == "whitespace" or (delimiter is None and _whitespace_aligned(lines, sniff)):
         path, sniff = (
             _normalize_whitespace(path, tmp),
@@ -460,7 +469,7 @@ def _open_excel(path: Path, shown: str) -> _Scan:
     try:
         book = pd.ExcelFile(path, engine="calamine")
         sheets = book.sheet_names
-        frame = book.parse(sheets[0], header=None, dtype=str)
+        frame = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=str)
     except Exception as exc:  # the Excel readers raise many kinds of errors
         raise IngestError(
             f"{shown}: not a valid Excel workbook ({_first_line(exc)}). Open it in "
@@ -602,9 +611,13 @@ def _stage(cur: duckdb.DuckDBPyConnection, scan: _Scan, report: Progress, shown:
 def update_roles(
     ws: Workspace, name: str, new_roles: dict[str, str], kind: str | None = None
 ) -> TableInfo:
-    """Save roles (column -> role) and kind edited by the user; refreshes the quality report."""
+    """Change roles (column -> role, other columns keep theirs) and/or the kind of a table.
+
+    The quality report is refreshed, as returns and missing ids depend on the roles.
+    """
     info = ws.table(name)
-    full = roles.check_roles(new_roles, [c.name for c in info.columns])
+    merged = {c.name: c.role for c in info.columns} | dict(new_roles)
+    full = roles.check_roles(merged, [c.name for c in info.columns])
     columns = [replace(c, role=full[c.name]) for c in info.columns]
     cur = ws.cursor()
     try:

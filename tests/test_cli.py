@@ -1,0 +1,159 @@
+"""The `segment` command as a user types it: real processes, real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SEGMENT = Path(sys.executable).with_name("segment")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def segment(*args, ws=None, env_ws=None):
+    cmd = [str(SEGMENT)] + (["--workspace", str(ws)] if ws else []) + [str(a) for a in args]
+    env = None
+    if env_ws:
+        import os
+
+        env = dict(os.environ, SEGMENT_WORKSPACE=str(env_ws))
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def ok_json(result):
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_help_lists_the_commands():
+    result = segment("--help")
+    assert result.returncode == 0
+    for command in ("ingest", "tables", "demo", "sample", "--workspace", "--json"):
+        assert command in result.stdout
+
+
+def test_ingest_json_prints_one_object_with_the_promised_keys(tmp_path):
+    path = SHARED / "mall_customers" / "Mall_Customers.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here: the real datasets live in ../shared/data")
+    data = ok_json(segment("--json", "ingest", path, ws=tmp_path / "w.duckdb"))
+    assert set(data) == {"table", "rows", "kind", "columns", "quality", "warnings"}
+    assert (data["table"], data["rows"], data["kind"]) == ("mall_customers", 200, "customers")
+    assert data["columns"][0] == {"name": "CustomerID", "type": "VARCHAR", "role": "customer_id"}
+    assert data["quality"]["rows"] == 200
+
+
+def test_ingest_options_reach_the_reader(tmp_path):
+    path = tmp_path / "eu.txt"
+    path.write_text("kunde;datum\n1;03/04/2024\n", encoding="cp1252")
+    data = ok_json(
+        segment(
+            "--json",
+            "ingest",
+            path,
+            "--table",
+            "eu",
+            "--delimiter",
+            "semicolon",
+            "--encoding",
+            "cp1252",
+            "--date-format",
+            "%d/%m/%Y",
+            ws=tmp_path / "w.duckdb",
+        )
+    )
+    assert data["table"] == "eu"
+    assert [c["type"] for c in data["columns"]] == ["BIGINT", "DATE"]
+
+
+def test_tables_and_demo_use_the_environment_workspace(tmp_path):
+    ws = tmp_path / "env.duckdb"
+    assert ok_json(segment("--json", "tables", env_ws=ws)) == {"tables": []}
+    loaded = ok_json(segment("--json", "demo", env_ws=ws))
+    assert [t["name"] for t in loaded["loaded"]] == ["sample_transactions", "sample_customers"]
+    again = ok_json(segment("--json", "demo", "--if-empty", env_ws=ws))
+    assert again["loaded"] == []
+    tables = ok_json(segment("--json", "tables", env_ws=ws))["tables"]
+    assert [(t["name"], t["kind"]) for t in tables] == [
+        ("sample_transactions", "transactions"),
+        ("sample_customers", "customers"),
+    ]
+    assert tables[0]["rows"] > 10_000
+    text = segment("tables", env_ws=ws).stdout
+    assert "sample_transactions" in text and "transactions" in text
+
+
+def test_errors_are_one_message_and_exit_1_without_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    result = segment("ingest", bad, ws=tmp_path / "w.duckdb")
+    assert result.returncode == 1
+    assert "bad.csv" in result.stderr and "PNG image" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+    missing = segment("--json", "ingest", tmp_path / "nope.csv", ws=tmp_path / "w.duckdb")
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_usage_errors_exit_2():
+    assert segment("frobnicate").returncode == 2
+    assert segment("ingest").returncode == 2
+
+
+def test_name_clash_then_replace(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,amount\na,1\nb,2\n")
+    ws = tmp_path / "w.duckdb"
+    ok_json(segment("--json", "ingest", path, ws=ws))
+    clash = segment("ingest", path, ws=ws)
+    assert clash.returncode == 1 and "already exists" in clash.stderr
+    assert ok_json(segment("--json", "ingest", path, "--replace", ws=ws))["rows"] == 2
+
+
+def test_rename_and_drop_tables(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,amount\na,1\nb,2\n")
+    ws = tmp_path / "w.duckdb"
+    ok_json(segment("--json", "ingest", path, ws=ws))
+    ok_json(segment("--json", "rename-table", "orders", "orders_2024", ws=ws))
+    assert [t["name"] for t in ok_json(segment("--json", "tables", ws=ws))["tables"]] == [
+        "orders_2024"
+    ]
+    ok_json(segment("--json", "drop-table", "orders_2024", ws=ws))
+    assert ok_json(segment("--json", "tables", ws=ws))["tables"] == []
+    gone = segment("drop-table", "orders_2024", ws=ws)
+    assert gone.returncode == 1 and "no table" in gone.stderr
+
+
+def test_sample_writes_the_dataset(tmp_path):
+    data = ok_json(
+        segment("--json", "sample", "--customers", "50", "--seed", "3", "--out", tmp_path / "out")
+    )
+    assert set(data["files"]) == {"transactions", "customers", "truth"}
+    assert all(Path(p).is_file() for p in data["files"].values())
+    bad = segment("sample", "--customers", "3", "--out", tmp_path / "x")
+    assert bad.returncode == 1 and "'customers' parameter" in bad.stderr
+
+
+def test_workspace_in_use_is_a_clear_message(tmp_path):
+    ws = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(ws)!r}); "
+            "print('ok', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = segment("tables", ws=ws)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert "is in use by another process" in result.stderr
+    assert "Traceback" not in result.stderr

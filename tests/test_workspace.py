@@ -1,0 +1,127 @@
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from segmentation.errors import (
+    InvalidParameterError,
+    NameClashError,
+    TableNotFoundError,
+    WorkspaceInUseError,
+)
+from segmentation.workspace import (
+    check_table_name,
+    open_workspace,
+    quote_ident,
+    safe_table_name,
+)
+
+HOSTILE_NAMES = [
+    "plain",
+    "Annual Income (k$)",
+    'say "hi"',
+    "a; DROP TABLE x; --",
+    "x') TO '/tmp/evil.csv' (--",
+    "Ümlaut café 数据",
+    "select",
+    " leading space",
+]
+
+
+def test_quote_ident_doubles_quotes():
+    assert quote_ident('a"b') == '"a""b"'
+    assert quote_ident("Annual Income (k$)") == '"Annual Income (k$)"'
+
+
+@pytest.mark.parametrize("bad", ["", "a\x00b", None, 3])
+def test_quote_ident_refuses_empty_nul_and_non_strings(bad):
+    with pytest.raises(InvalidParameterError, match="SQL name"):
+        quote_ident(bad)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_quoted_names_round_trip_through_duckdb(name):
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {quote_ident(name)} ({quote_ident(name)} INTEGER)")
+    con.execute(f"INSERT INTO {quote_ident(name)} VALUES (7)")
+    assert con.execute(f"SELECT {quote_ident(name)} FROM {quote_ident(name)}").fetchall() == [(7,)]
+    assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(1,)]
+
+
+def test_safe_table_name_makes_plain_names():
+    assert safe_table_name("Online Retail (2011).csv") == "online_retail_2011"
+    assert safe_table_name("2010-12-01.csv") == "t_2010_12_01"
+    assert safe_table_name("Kunden-Übersicht.xlsx") == "kunden_ubersicht"
+    assert safe_table_name("数据.csv") == "table"
+    assert safe_table_name("x" * 200 + ".csv") == "x" * 63
+
+
+@pytest.mark.parametrize("bad", ["1abc", "a b", "a-b", "", "_seg_x", "x" * 64])
+def test_check_table_name_refuses_unsafe_names(bad):
+    with pytest.raises(InvalidParameterError, match="name"):
+        check_table_name(bad)
+
+
+def test_open_creates_the_file_and_reuses_one_connection(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    ws = open_workspace(path)
+    assert path.exists()
+    assert open_workspace(str(path)) is ws
+    assert ws.tables() == []
+
+
+def test_workspace_cannot_touch_files(tmp_path):
+    (tmp_path / "secret.csv").write_text("a\n1\n")
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        ws.query("SELECT * FROM read_csv(?)", [str(tmp_path / "secret.csv")])
+    with pytest.raises(duckdb.Error):
+        ws.query("SET enable_external_access = true")
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    with pytest.raises(RuntimeError), ws.transaction() as cur:
+        cur.execute("CREATE TABLE half (x INTEGER)")
+        raise RuntimeError("boom")
+    assert ws.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'") == [(0,)]
+
+
+def test_missing_table_error_lists_what_there_is(tmp_path):
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    with pytest.raises(TableNotFoundError, match="no table 'nope'.*none yet"):
+        ws.table("nope")
+
+
+def test_name_clash_is_refused_unless_replace(tmp_path):
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    with ws.transaction() as cur:
+        cur.execute("CREATE TABLE orders (x INTEGER)")
+    with pytest.raises(NameClashError, match="already exists.*--replace"):
+        ws.check_new_name("orders")
+    assert ws.check_new_name("orders", replace=True) == "orders"
+
+
+def test_second_process_gets_a_clear_in_use_error(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
+            "time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(WorkspaceInUseError, match="in use by another process"):
+            open_workspace(path)
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert open_workspace(path).tables() == []
