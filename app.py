@@ -1,0 +1,47 @@
+"""The Streamlit entry of the segmentation studio: page setup, the workspace, the sidebar.
+
+Run it with ``make run`` (loads the sample data first) or ``streamlit run app.py``. Pages find
+the open workspace in ``st.session_state["workspace"]``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from segmentation.errors import SegmentationError
+from segmentation.workspace import Workspace, default_workspace_path, open_workspace
+
+
+@st.cache_resource(show_spinner=False)
+def get_workspace(path: str) -> Workspace:
+    """The workspace at ``path``: one connection per file, shared by every session."""
+    return open_workspace(path)
+
+
+def show_sidebar(ws: Workspace) -> None:
+    """Where the data lives, what it holds, and the current segmentation run."""
+    with st.sidebar:
+        st.caption(f"Workspace: `{ws.path}`")
+        tables = ws.tables()
+        if tables:
+            st.caption("\n".join(f"- **{t.name}** · {t.kind} · {t.rows:,} rows" for t in tables))
+        else:
+            st.caption("No tables yet.")
+        st.caption("No segmentation run yet.")
+
+
+st.set_page_config(page_title="Segmentation studio", layout="wide")
+page = st.navigation(
+    [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/data.py", title="Data", icon=":material/table:"),
+    ]
+)
+try:
+    workspace = get_workspace(str(default_workspace_path().expanduser().resolve()))
+except SegmentationError as exc:
+    st.error(str(exc))
+    st.stop()
+st.session_state["workspace"] = workspace
+show_sidebar(workspace)
+page.run()
