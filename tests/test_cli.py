@@ -5,10 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SEGMENT = Path(sys.executable).with_name("segment")
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def segment(*args, ws=None, env_ws=None):
@@ -33,10 +30,8 @@ def test_help_lists_the_commands():
         assert command in result.stdout
 
 
-def test_ingest_json_prints_one_object_with_the_promised_keys(tmp_path):
-    path = SHARED / "mall_customers" / "Mall_Customers.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} is not here: the real datasets live in ../shared/data")
+def test_ingest_json_prints_one_object_with_the_promised_keys(tmp_path, shared_file):
+    path = shared_file("mall_customers/Mall_Customers.csv")
     data = ok_json(segment("--json", "ingest", path, ws=tmp_path / "w.duckdb"))
     assert set(data) == {"table", "rows", "kind", "columns", "quality", "warnings"}
     assert (data["table"], data["rows"], data["kind"]) == ("mall_customers", 200, "customers")

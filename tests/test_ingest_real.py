@@ -1,25 +1,19 @@
 """Every file of ../shared/data loads with its rows, ids and roles intact."""
 
-from pathlib import Path
-
 import pytest
 
 from segmentation.ingest import ingest_file
 from segmentation.workspace import open_workspace
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-
-def shared(rel: str) -> Path:
-    path = SHARED / rel
-    if not path.is_file():
-        pytest.skip(f"{path} is not here: the real datasets live in ../shared/data beside the repo")
-    return path
+@pytest.fixture
+def ws(workspace_path):
+    return open_workspace(workspace_path)
 
 
 @pytest.fixture
-def ws(tmp_path):
-    return open_workspace(tmp_path / "ws.duckdb")
+def shared(shared_file):
+    return shared_file
 
 
 @pytest.mark.parametrize(
@@ -33,7 +27,7 @@ def ws(tmp_path):
         ("mall_customers/Mall_Customers.csv", 200, "customers"),
     ],
 )
-def test_shared_files_load_with_all_rows(ws, rel, rows, kind):
+def test_shared_files_load_with_all_rows(ws, shared, rel, rows, kind):
     info = ingest_file(ws, shared(rel))
     assert info.rows == rows
     assert info.kind == kind
@@ -42,7 +36,7 @@ def test_shared_files_load_with_all_rows(ws, rel, rows, kind):
     assert not [w for w in info.warnings if "skipped" in w]
 
 
-def test_online_retail_keeps_customer_ids_as_users_know_them(ws):
+def test_online_retail_keeps_customer_ids_as_users_know_them(ws, shared):
     info = ingest_file(ws, shared("online_retail/online-retail-dataset.csv"))
     assert info.roles == {
         "order_id": "InvoiceNo",
@@ -69,7 +63,7 @@ def test_online_retail_keeps_customer_ids_as_users_know_them(ws):
     assert revenue == [(9_747_747.93,)]
 
 
-def test_cdnow_whitespace_columns_and_zero_padded_ids(ws):
+def test_cdnow_whitespace_columns_and_zero_padded_ids(ws, shared):
     info = ingest_file(ws, shared("cdnow/CDNOW_master.txt"))
     assert [c.name for c in info.columns] == [
         "customer_id",
@@ -86,7 +80,7 @@ def test_cdnow_whitespace_columns_and_zero_padded_ids(ws):
     assert ws.query("SELECT count(*) FROM cdnow_master WHERE dollar_value = 0") == [(80,)]
 
 
-def test_cdnow_sample_without_header_gets_roles_from_values(ws):
+def test_cdnow_sample_without_header_gets_roles_from_values(ws, shared):
     info = ingest_file(ws, shared("cdnow/CDNOW_sample.txt"))
     assert [c.name for c in info.columns] == [f"column_{i}" for i in range(1, 6)]
     assert info.roles["customer_id"] == "column_1"
@@ -95,7 +89,7 @@ def test_cdnow_sample_without_header_gets_roles_from_values(ws):
     assert ws.query("SELECT column_1, column_2 FROM cdnow_sample LIMIT 1") == [("00004", "0001")]
 
 
-def test_marketing_campaign_tabs_dates_and_constants(ws):
+def test_marketing_campaign_tabs_dates_and_constants(ws, shared):
     info = ingest_file(ws, shared("customer_personality/marketing_campaign.csv"))
     assert info.options["delimiter"] == "\t"
     assert info.roles["customer_id"] == "ID"
@@ -107,7 +101,7 @@ def test_marketing_campaign_tabs_dates_and_constants(ws):
     assert set(info.quality["constant_columns"]) == {"Z_CostContact", "Z_Revenue"}
 
 
-def test_mall_customers_names_with_symbols_and_padded_ids(ws):
+def test_mall_customers_names_with_symbols_and_padded_ids(ws, shared):
     info = ingest_file(ws, shared("mall_customers/Mall_Customers.csv"))
     names = [c.name for c in info.columns]
     assert names == ["CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
