@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus import BAD_FILES
 from streamlit.testing.v1 import AppTest
 
 from segmentation.ingest import ingest_upload
@@ -224,3 +225,22 @@ def test_a_workspace_held_by_another_process_shows_an_error(monkeypatch, workspa
     finally:
         holder.kill()
         holder.wait()
+
+
+# The uploader itself refuses extensions it does not list (.docx), before the page sees them.
+UPLOADABLE = [case for case in BAD_FILES if not case[0].endswith(".docx")]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UPLOADABLE)
+def test_every_bad_upload_shows_its_message_and_changes_nothing(
+    monkeypatch, workspace_path, name, content, message
+):
+    load(workspace_path, CUSTOMERS)
+    at = data_page(monkeypatch, workspace_path)
+    at.file_uploader[0].set_value([(name, content, "application/octet-stream")]).run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert name in texts(at.error) and message in texts(at.error)
+    assert [(t.name, t.rows) for t in open_workspace(workspace_path).tables()] == [
+        ("customers", 3000)
+    ]

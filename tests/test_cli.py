@@ -5,6 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from corpus import BAD_FILES
+
 SEGMENT = Path(sys.executable).with_name("segment")
 
 
@@ -152,3 +155,19 @@ def test_workspace_in_use_is_a_clear_message(tmp_path):
     assert result.returncode == 1
     assert "is in use by another process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "content", "message"), BAD_FILES)
+def test_bad_files_are_refused_with_exit_1_and_nothing_stored(tmp_path, name, content, message):
+    ws = tmp_path / "w.duckdb"
+    good = tmp_path / "orders.csv"
+    good.write_text("customer_id,amount\na,1\nb,2\n")
+    ok_json(segment("--json", "ingest", good, ws=ws))
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = segment("--json", "ingest", bad, ws=ws)
+    assert result.returncode == 1
+    assert name in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    tables = ok_json(segment("--json", "tables", ws=ws))["tables"]
+    assert [(t["name"], t["rows"]) for t in tables] == [("orders", 2)]

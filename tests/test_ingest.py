@@ -2,10 +2,10 @@
 
 import io
 import json
-import zipfile
 
 import pandas as pd
 import pytest
+from corpus import BAD_FILES
 
 from segmentation import ingest
 from segmentation.errors import IngestError, InvalidParameterError, NameClashError
@@ -249,36 +249,11 @@ def test_update_roles_saves_roles_and_kind_and_refuses_duplicates(ws, tmp_path):
 
 
 # -- bad input: a clear message naming the file, and nothing changed ------------------------
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-
-
-def _zip_bytes():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("data.csv", TRANSACTIONS)
-    return buf.getvalue()
-
-
-BAD_FILES = [
-    ("empty.csv", b"", "is empty"),
-    ("header_only.csv", b"customer_id,amount\n", "header but no data rows"),
-    ("blank.csv", b"\n\n   \n\r\n", "only blank lines"),
-    ("junk.csv", bytes(range(256)) * 20, "binary data"),
-    ("picture.csv", PNG, "PNG image, not a"),
-    ("archive.csv", None, "ZIP archive"),
-    ("fake.xlsx", b"customer_id,amount\n1,2\n", "not a valid Excel"),
-    ("zip_not_excel.xlsx", None, "not a valid Excel workbook"),
-    ("broken.parquet", b"PAR1" + b"\x00" * 100, "not a valid Parquet"),
-    ("broken.json", b'[{"customer_id": 1, "amount": ', "not a valid Json"),
-    ("notes.docx", b"hello", "unsupported file type"),
-]
-
-
 @pytest.mark.parametrize(("name", "content", "message"), BAD_FILES)
 def test_bad_files_are_refused_and_change_nothing(ws, tmp_path, name, content, message):
     ingest_file(ws, write(tmp_path, "keep.csv", TRANSACTIONS))
     before = catalog(ws)
-    path = write(tmp_path, name, _zip_bytes() if content is None else content)
+    path = write(tmp_path, name, content)
     with pytest.raises(IngestError, match=message) as err:
         ingest_file(ws, path)
     assert name in str(err.value)
