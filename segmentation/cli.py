@@ -24,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Customer segmentation studio: load customer or transaction files into a "
         "DuckDB workspace and work with them from the terminal.",
         epilog="Examples:\n  segment demo\n  segment ingest orders.csv --table orders\n"
-        "  segment --json tables\n  segment --workspace other.duckdb ingest crm.xlsx",
+        "  segment --json tables\n  segment features orders --as-of 2024-01-01\n"
+        "  segment --workspace other.duckdb ingest crm.xlsx",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -61,6 +62,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the CSV files to")
     p.set_defaults(run=_cmd_sample)
+
+    p = sub.add_parser("features", help="build one row per customer (RFM and behaviour)")
+    p.add_argument("table", help="a transactions or customers table")
+    p.add_argument("--name", help="feature table name (default: TABLE_features)")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: the day after the last transaction)")
+    p.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="use COLUMN for ROLE in this build (repeatable); ROLE= unsets it",
+    )
+    p.add_argument("--replace", action="store_true", help="replace a feature table of that name")
+    p.add_argument("--top-categories", type=int, default=8, help="share_<category> columns (8)")
+    p.add_argument(
+        "--on-duplicate",
+        choices=["refuse", "first"],
+        default="refuse",
+        help="customer tables: refuse repeated ids, or keep the first row of each",
+    )
+    p.set_defaults(run=_cmd_features)
 
     p = sub.add_parser("rename-table", help="rename a table")
     p.add_argument("old")
@@ -153,6 +175,51 @@ def _cmd_sample(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     paths = write_sample(args.out, customers=args.customers, seed=args.seed)
     data = {"files": {k: str(v) for k, v in paths.items()}, "customers": args.customers}
     return data, "\n".join(f"Wrote {p}" for p in paths.values())
+
+
+def _role_pairs(pairs: list[str]) -> dict[str, str | None]:
+    from .errors import InvalidParameterError
+
+    roles: dict[str, str | None] = {}
+    for pair in pairs:
+        role, sep, column = pair.partition("=")
+        if not sep or not role.strip():
+            raise InvalidParameterError(
+                f"The '--role' option must be ROLE=COLUMN, e.g. --role amount=Sales. Got {pair!r}."
+            )
+        roles[role.strip()] = column or None
+    return roles
+
+
+def _cmd_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .features import build_features
+    from .roles import ROLES
+
+    result = build_features(
+        _workspace(args),
+        args.table,
+        name=args.name,
+        as_of=args.as_of,
+        roles=_role_pairs(args.role),
+        replace=args.replace,
+        top_categories=args.top_categories,
+        on_duplicate=args.on_duplicate,
+        progress=_progress(args),
+    )
+    lines = [
+        f"Built {result.table!r}: {result.customers:,} customers, as of {result.as_of}.",
+        f"Features: {', '.join(result.features)}",
+    ]
+    lines += [
+        f"Left out: {n:,} {what.replace('_', ' ')}" for what, n in result.excluded.items() if n
+    ]
+    lines += [
+        f"Not built: {feat} (give a column the '{why}' role to add it)"
+        if why in ROLES
+        else f"Not used: {feat}: {why}"
+        for feat, why in result.missing.items()
+    ]
+    return result.to_dict(), "\n".join(lines)
 
 
 def _cmd_rename_table(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

@@ -171,3 +171,38 @@ def test_bad_files_are_refused_with_exit_1_and_nothing_stored(tmp_path, name, co
     assert "Traceback" not in result.stderr and result.stdout == ""
     tables = ok_json(segment("--json", "tables", ws=ws))["tables"]
     assert [(t["name"], t["rows"]) for t in tables] == [("orders", 2)]
+
+
+def test_features_json_and_role_overrides(tmp_path, shared_file):
+    ws = tmp_path / "w.duckdb"
+    ok_json(segment("--json", "ingest", shared_file("cdnow/CDNOW_master.txt"), ws=ws))
+    data = ok_json(segment("--json", "features", "cdnow_master", ws=ws))
+    assert {"table", "customers", "as_of", "features", "excluded"} <= set(data)
+    assert (data["table"], data["customers"], data["as_of"]) == (
+        "cdnow_master_features",
+        23_570,
+        "1998-07-01",
+    )
+    assert data["excluded"]["rows_without_customer"] == 0
+    assert "recency_days" in data["features"] and "items_per_order" in data["features"]
+    no_qty = ok_json(
+        segment(
+            "--json",
+            "features",
+            "cdnow_master",
+            "--name",
+            "f2",
+            "--role",
+            "quantity=",
+            "--as-of",
+            "1998-01-01",
+            ws=ws,
+        )
+    )
+    assert "items_per_order" not in no_qty["features"]
+    assert no_qty["missing"]["items_per_order"] == "quantity"
+    assert no_qty["as_of"] == "1998-01-01"
+    bad = segment("features", "cdnow_master", "--name", "f3", "--role", "amount", ws=ws)
+    assert bad.returncode == 1 and "ROLE=COLUMN" in bad.stderr
+    late = segment("features", "cdnow_master", "--name", "f4", "--as-of", "31/12/1998", ws=ws)
+    assert late.returncode == 1 and "as_of" in late.stderr
