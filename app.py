@@ -35,6 +35,7 @@ page = st.navigation(
     [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/data.py", title="Data", icon=":material/table:"),
+        st.Page("pages/features.py", title="Features", icon=":material/person_search:"),
     ]
 )
 try:

@@ -244,3 +244,37 @@ def test_every_bad_upload_shows_its_message_and_changes_nothing(
     assert [(t.name, t.rows) for t in open_workspace(workspace_path).tables()] == [
         ("customers", 3000)
     ]
+
+
+def features_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    at = make_app(monkeypatch, path).run()
+    return at.switch_page("pages/features.py").run()
+
+
+def test_features_page_without_tables_says_to_load_one(monkeypatch, workspace_path):
+    at = features_page(monkeypatch, workspace_path)
+    assert not at.exception
+    assert "Data** page first" in texts(at.info)
+
+
+def test_features_page_builds_shows_and_keeps_choices(monkeypatch, workspace_path):
+    load(workspace_path, TRANSACTIONS)
+    at = features_page(monkeypatch, workspace_path)
+    assert not at.exception
+    next(b for b in at.button if b.label == "Build features").click().run()
+    assert not at.exception
+    assert "Built **transactions_features**" in texts(at.success)
+    assert "transactions_features" in [t.name for t in open_workspace(workspace_path).tables()]
+    assert len(at.get("plotly_chart")) >= 1  # the distribution of the first feature
+    next(b for b in at.button if b.label == "Use these for segmentation").click().run()
+    saved = at.session_state["segment_prep"]["transactions_features"]
+    assert "recency_days" in saved["features"] and saved["scaler"] == "standard"
+
+
+def test_features_page_shows_a_build_error(monkeypatch, workspace_path):
+    load(workspace_path, TRANSACTIONS)
+    at = features_page(monkeypatch, workspace_path)
+    at.text_input(key="features_name_transactions").set_value("transactions").run()
+    next(b for b in at.button if b.label == "Build features").click().run()
+    assert not at.exception
+    assert "already exists" in texts(at.error)
