@@ -55,6 +55,36 @@ CREATE TABLE IF NOT EXISTS {META}.tables (
     warnings VARCHAR NOT NULL,
     options VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS {META}.runs (
+    run_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    table_name VARCHAR NOT NULL,
+    algorithm VARCHAR NOT NULL,
+    params VARCHAR NOT NULL,
+    seed BIGINT NOT NULL,
+    customers BIGINT NOT NULL,
+    metrics VARCHAR NOT NULL,
+    notes VARCHAR NOT NULL,
+    recipe VARCHAR NOT NULL,
+    model BLOB,
+    sample_size BIGINT,
+    extra VARCHAR
+);
+CREATE TABLE IF NOT EXISTS {META}.segments (
+    run_id VARCHAR NOT NULL,
+    segment_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR,
+    size BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {META}.assignments (
+    run_id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    segment_id INTEGER NOT NULL,
+    probability DOUBLE
+);
 """
 
 

@@ -206,3 +206,91 @@ def test_features_json_and_role_overrides(tmp_path, shared_file):
     assert bad.returncode == 1 and "ROLE=COLUMN" in bad.stderr
     late = segment("features", "cdnow_master", "--name", "f4", "--as-of", "31/12/1998", ws=ws)
     assert late.returncode == 1 and "as_of" in late.stderr
+
+
+@pytest.fixture(scope="module")
+def features_ws(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("cli") / "w.duckdb"
+    ok_json(segment("--json", "demo", ws=ws))
+    ok_json(segment("--json", "features", "sample_transactions", ws=ws))
+    return ws
+
+
+def test_run_json_has_the_promised_keys(features_ws):
+    data = ok_json(
+        segment(
+            "--json",
+            "run",
+            "sample_transactions_features",
+            "--algorithm",
+            "kmeans",
+            "--k",
+            "5",
+            "--seed",
+            "3",
+            ws=features_ws,
+        )
+    )
+    assert {"run_id", "algorithm", "segments", "metrics", "recipe"} <= set(data)
+    assert data["algorithm"] == "kmeans" and len(data["segments"]) == 5
+    assert set(data["segments"][0]) == {"segment_id", "segment", "size"}
+    assert sum(s["size"] for s in data["segments"]) == 3000
+    assert data["recipe"]["algorithm"]["params"]["n_clusters"] == 5
+
+
+def test_run_errors_name_the_parameter_and_store_nothing(features_ws):
+    before = ok_json(segment("--json", "runs", ws=features_ws))["runs"]
+    for args, message in [
+        (["--k", "1"], "'n_clusters' parameter of kmeans must be an int in the range [2, 50]"),
+        (["--k", "9999"], "n_clusters"),
+        (["--algorithm", "hdbscan", "--param", "min_cluster_size=100000"], "min_cluster_size"),
+        (["--features", "nope"], "'features' parameter"),
+        (["--param", "n_init"], "KEY=VALUE"),
+    ]:
+        result = segment("run", "sample_transactions_features", *args, ws=features_ws)
+        assert result.returncode == 1, args
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert ok_json(segment("--json", "runs", ws=features_ws))["runs"] == before
+
+
+def test_recipe_round_trip_and_export(features_ws, tmp_path):
+    run = ok_json(
+        segment("--json", "run", "sample_transactions_features", "--k", "4", ws=features_ws)
+    )
+    recipe_file = tmp_path / "r.toml"
+    ok_json(segment("--json", "recipe", run["run_id"], "--out", recipe_file, ws=features_ws))
+    assert "[algorithm.params]" in recipe_file.read_text()
+    again = ok_json(segment("--json", "run", "--recipe", recipe_file, ws=features_ws))
+    assert again["segments"] == run["segments"]
+    out = tmp_path / "a.csv"
+    exported = ok_json(
+        segment(
+            "--json", "export", again["run_id"], "--format", "csv", "--out", out, ws=features_ws
+        )
+    )
+    assert exported["rows"] == 3000
+    lines = out.read_text().splitlines()
+    assert lines[0] == "customer_id,segment_id,segment" and len(lines) == 3001
+    runs_list = ok_json(segment("--json", "runs", ws=features_ws))["runs"]
+    assert run["run_id"] in [r["run_id"] for r in runs_list]
+
+
+def test_sweep_recommends_a_k_with_a_reason(features_ws):
+    data = ok_json(
+        segment(
+            "--json",
+            "sweep",
+            "sample_transactions_features",
+            "--algorithm",
+            "kmeans",
+            "--k",
+            "2-7",
+            ws=features_ws,
+        )
+    )
+    assert [r["k"] for r in data["results"]] == list(range(2, 8))
+    assert data["recommended_k"] in range(2, 8) and data["reason"]
+    assert data["silhouette_sample_size"] <= 10_000
+    bad = segment("sweep", "sample_transactions_features", "--k", "two-7", ws=features_ws)
+    assert bad.returncode == 1 and "--k" in bad.stderr
