@@ -36,6 +36,7 @@ page = st.navigation(
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/data.py", title="Data", icon=":material/table:"),
         st.Page("pages/features.py", title="Features", icon=":material/person_search:"),
+        st.Page("pages/segment.py", title="Segment", icon=":material/bubble_chart:"),
     ]
 )
 try:

@@ -1,0 +1,271 @@
+"""Segment: choose an algorithm and its parameters, compare numbers of segments, judge a run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from segmentation import charts, runs
+from segmentation.algorithms import REGISTRY, Param
+from segmentation.diagnostics import UNSTABLE_BELOW
+from segmentation.errors import SegmentationError
+from segmentation.preprocess import SCALERS, PrepConfig
+from segmentation.recipe import recipe_toml
+
+if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
+    st.switch_page("app.py")
+ws = st.session_state["workspace"]
+state = st.session_state
+state.setdefault("segment_prep", {})
+
+
+def bar(text: str):
+    widget = st.progress(0.0, text=text)
+    return widget, lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m)
+
+
+def param_widget(p: Param, key: str):
+    label = p.name.replace("_", " ").capitalize()
+    if p.kind == "choice":
+        return st.selectbox(
+            label, p.choices, index=p.choices.index(p.default), help=p.help, key=key
+        )
+    if p.kind == "bool":
+        return st.checkbox(label, value=bool(p.default), help=p.help, key=key)
+    if p.default is None and not st.checkbox(
+        f"Choose {label.lower()}", key=key + "_own", help=p.help + " Off: automatic."
+    ):
+        return None
+    cast = int if p.kind == "int" else float
+    default = cast(p.default if p.default is not None else p.low)
+    return st.number_input(
+        label, cast(p.low), cast(min(p.high, 10**6)), default, help=p.help, key=key
+    )
+
+
+def prep_choices(table: str, numeric: list[str]) -> PrepConfig | None:
+    saved = state["segment_prep"].get(table)
+    with st.expander("Features and transforms", expanded=False):
+        st.caption(
+            "Carried from the Features page; by default the behavioural features with "
+            "log + standard scaling."
+        )
+        base = PrepConfig.from_dict(saved) if saved else None
+        chosen = st.multiselect(
+            "Features",
+            numeric,
+            key=f"seg_feat_{table}",
+            default=[f for f in (base.features if base else []) if f in numeric],
+        )
+        log = st.multiselect(
+            "Log scale",
+            chosen,
+            key=f"seg_log_{table}",
+            default=[f for f in (base.log if base else []) if f in chosen],
+        )
+        scaler = st.selectbox(
+            "Scaler",
+            SCALERS,
+            key=f"seg_scaler_{table}",
+            index=SCALERS.index(base.scaler) if base else 0,
+        )
+    if not chosen:
+        return None  # the default preparation
+    extra = {k: v for k, v in (saved or {}).items() if k not in ("features", "log", "scaler")}
+    return PrepConfig.from_dict({**extra, "features": chosen, "log": log, "scaler": scaler})
+
+
+def sweep_section(table: str, prep: PrepConfig | None) -> None:
+    with st.expander("How many segments? (k-sweep)"):
+        left, right = st.columns([3, 1])
+        low, high = left.slider("k from / to", 2, 15, (2, 10), key="seg_sweep_range")
+        algorithm = right.selectbox("With", ["kmeans", "gmm", "ward"], key="seg_sweep_algo")
+        if st.button("Run the sweep", key="seg_sweep"):
+            widget, report = bar("Sweeping")
+            try:
+                state["seg_sweep_result"] = (
+                    table,
+                    runs.sweep(
+                        ws,
+                        table,
+                        algorithm=algorithm,
+                        ks=range(low, high + 1),
+                        prep=prep,
+                        progress=report,
+                    ),
+                )
+            except SegmentationError as exc:
+                st.error(str(exc))
+            widget.empty()
+        found = state.get("seg_sweep_result")
+        if found and found[0] == table:
+            result = found[1]
+            st.plotly_chart(
+                charts.sweep(
+                    result.to_frame(), elbow_k=result.elbow_k, recommended_k=result.recommended_k
+                ),
+                key="seg_sweep_fig",
+            )
+            st.info(
+                f"Recommended: {result.reason} Silhouette measured on "
+                f"{result.silhouette_sample_size:,} customers."
+            )
+
+
+def run_section(table: str, prep: PrepConfig | None) -> None:
+    names = list(REGISTRY)
+    algorithm = st.selectbox(
+        "Algorithm",
+        names,
+        index=names.index("kmeans"),
+        key="seg_algorithm",
+        format_func=lambda n: REGISTRY[n].label,
+    )
+    spec = REGISTRY[algorithm]
+    st.caption(spec.description)
+    columns = st.columns(4)
+    params = {}
+    for i, p in enumerate(spec.params):
+        with columns[i % 4]:
+            params[p.name] = param_widget(p, f"seg_{algorithm}_{p.name}")
+    seed = columns[len(spec.params) % 4].number_input("Seed", 0, 2**31 - 1, 0, key="seg_seed")
+    if st.button("Run", type="primary", key="seg_run"):
+        widget, report = bar("Starting")
+        try:
+            run = runs.run_segmentation(
+                ws,
+                table,
+                algorithm=algorithm,
+                params=params,
+                prep=prep,
+                seed=int(seed),
+                progress=report,
+            )
+        except SegmentationError as exc:
+            widget.empty()
+            st.error(str(exc))
+        else:
+            state["segment_run"] = run.run_id
+            st.rerun()
+
+
+def show_run(run: runs.Run) -> None:
+    names = {s.segment_id: s.name for s in run.segments}
+    m = run.metrics
+    cells = st.columns(5)
+    cells[0].metric("Segments", len(run.segments), border=True)
+    cells[1].metric("Customers", f"{run.customers:,}", border=True)
+    for cell, key, label in (
+        (cells[2], "silhouette", "Silhouette"),
+        (cells[3], "davies_bouldin", "Davies-Bouldin"),
+        (cells[4], "stability", "Stability (ARI)"),
+    ):
+        value = m.get(key)
+        cell.metric(label, "—" if value is None else f"{value:.2f}", border=True)
+    for note in run.notes + ([m["reason"]] if m.get("reason") else []):
+        st.caption(note)
+    if m.get("silhouette_sample_size"):
+        st.caption(f"Silhouette on a sample of {m['silhouette_sample_size']:,} customers.")
+    sizes, quality, stable = st.tabs(["Sizes", "Silhouette", "Stability"])
+    with sizes:
+        frame = pd.DataFrame([{"segment": s.name, "size": s.size} for s in run.segments])
+        st.plotly_chart(charts.sizes(frame), key="seg_sizes")
+        if run.algorithm == "ward" and (tree := runs.linkage(ws, run.run_id)) is not None:
+            st.plotly_chart(charts.dendrogram(tree, len(run.segments)), key="seg_tree")
+    with quality:
+        if run.algorithm != "rfm":
+            st.plotly_chart(
+                charts.silhouette_plot(runs.silhouette(ws, run.run_id), names), key="seg_silhouette"
+            )
+        else:
+            st.caption("RFM segments are rules, not clusters: no silhouette.")
+    with stable:
+        if st.button("Check stability (5 refits on bootstrap samples)", key="seg_stab"):
+            with st.spinner("Refitting"):
+                try:
+                    state["seg_stability"] = (run.run_id, runs.stability(ws, run.run_id))
+                except SegmentationError as exc:
+                    st.error(str(exc))
+        found = state.get("seg_stability")
+        if found and found[0] == run.run_id:
+            frame = found[1].to_frame().assign(segment=lambda f: f["segment"] + 1)
+            st.plotly_chart(charts.stability_bars(frame, names, UNSTABLE_BELOW), key="seg_stab_fig")
+            st.caption(
+                f"Mean adjusted Rand index {found[1].score:.2f} over {found[1].runs} "
+                f"refits. Segments under {UNSTABLE_BELOW} are unstable."
+            )
+    st.download_button(
+        "Download the recipe (TOML)",
+        recipe_toml(ws, run.run_id),
+        file_name=f"recipe-{run.run_id}.toml",
+        key="seg_recipe",
+    )
+
+
+def manage_runs(all_runs: list[runs.Run]) -> None:
+    st.dataframe(
+        [
+            {
+                "run": r.run_id,
+                "name": r.name,
+                "algorithm": r.algorithm,
+                "segments": len(r.segments),
+                "customers": r.customers,
+                "silhouette": r.metrics.get("silhouette"),
+                "created": r.created_at,
+            }
+            for r in all_runs
+        ],
+        hide_index=True,
+    )
+    ids = [r.run_id for r in all_runs]
+    left, right = st.columns(2)
+    target = left.selectbox("Run", ids, key="seg_manage_run")
+    new_name = left.text_input("New name", key="seg_new_name")
+    if left.button("Rename run", key="seg_rename") and new_name.strip():
+        runs.rename_run(ws, target, new_name)
+        st.rerun()
+    if left.checkbox(f"Yes, delete {target}", key="seg_sure") and left.button("Delete run"):
+        runs.delete_run(ws, target)
+        st.rerun()
+    if len(ids) > 1:
+        a = right.selectbox("Compare", ids, index=len(ids) - 2, key="seg_cmp_a")
+        b = right.selectbox("with", ids, index=len(ids) - 1, key="seg_cmp_b")
+        cmp = runs.compare_runs(ws, a, b)
+        right.caption(f"Adjusted Rand index {cmp.ari:.2f} (1 = the same segments).")
+        right.plotly_chart(charts.contingency(cmp.contingency, a, b), key="seg_cmp_fig")
+
+
+st.title("Segment")
+tables = [t for t in ws.tables() if t.kind in ("features", "customers")]
+if not tables:
+    st.info(
+        "Build a feature table on the **Features** page first (or load a customer table "
+        "with one row per customer on the **Data** page)."
+    )
+    st.stop()
+names = [t.name for t in tables]
+if state.get("segment_table") not in names:
+    state["segment_table"] = names[-1]
+table = st.selectbox("Customer table", names, key="segment_table", width=420)
+info = next(t for t in tables if t.name == table)
+numeric = [c.name for c in info.columns if c.type in ("BIGINT", "DOUBLE") and c.role == "attribute"]
+prep = prep_choices(table, numeric)
+sweep_section(table, prep)
+run_section(table, prep)
+all_runs = runs.list_runs(ws)
+if all_runs:
+    st.divider()
+    ids = [r.run_id for r in all_runs]
+    if state.get("segment_run") not in ids:
+        state["segment_run"] = ids[-1]
+    chosen = st.selectbox(
+        "Run",
+        ids,
+        key="segment_run",
+        width=420,
+        format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
+    )
+    show_run(next(r for r in all_runs if r.run_id == chosen))
+    with st.expander("All runs: rename, delete, compare"):
+        manage_runs(all_runs)
