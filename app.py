@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from segmentation.errors import SegmentationError
+from segmentation.runs import list_runs
 from segmentation.workspace import Workspace, default_workspace_path, open_workspace
 
 
@@ -27,7 +28,13 @@ def show_sidebar(ws: Workspace) -> None:
             st.caption("\n".join(f"- **{t.name}** · {t.kind} · {t.rows:,} rows" for t in tables))
         else:
             st.caption("No tables yet.")
-        st.caption("No segmentation run yet.")
+        all_runs = list_runs(ws)
+        current = st.session_state.get("segment_run")
+        run = next((r for r in all_runs if r.run_id == current), all_runs[-1] if all_runs else None)
+        if run is None:
+            st.caption("No segmentation run yet.")
+        else:
+            st.caption(f"Current run: **{run.run_id}** · {run.name} · {len(run.segments)} segments")
 
 
 st.set_page_config(page_title="Segmentation studio", layout="wide")

@@ -19,6 +19,17 @@ state = st.session_state
 state.setdefault("segment_prep", {})
 
 
+@st.cache_data(max_entries=16, show_spinner="Measuring silhouettes")
+def cached_silhouette(_ws, path: str, run_id: str, created: str):
+    """Cached per workspace file and run (a run's data never changes; ids can be reused)."""
+    return runs.silhouette(_ws, run_id)
+
+
+@st.cache_data(max_entries=16, show_spinner="Comparing runs")
+def cached_comparison(_ws, path: str, a: str, b: str, created: tuple):
+    return runs.compare_runs(_ws, a, b)
+
+
 def bar(text: str):
     widget = st.progress(0.0, text=text)
     return widget, lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m)
@@ -175,7 +186,10 @@ def show_run(run: runs.Run) -> None:
     with quality:
         if run.algorithm != "rfm":
             st.plotly_chart(
-                charts.silhouette_plot(runs.silhouette(ws, run.run_id), names), key="seg_silhouette"
+                charts.silhouette_plot(
+                    cached_silhouette(ws, str(ws.path), run.run_id, str(run.created_at)), names
+                ),
+                key="seg_silhouette",
             )
         else:
             st.caption("RFM segments are rules, not clusters: no silhouette.")
@@ -231,7 +245,8 @@ def manage_runs(all_runs: list[runs.Run]) -> None:
     if len(ids) > 1:
         a = right.selectbox("Compare", ids, index=len(ids) - 2, key="seg_cmp_a")
         b = right.selectbox("with", ids, index=len(ids) - 1, key="seg_cmp_b")
-        cmp = runs.compare_runs(ws, a, b)
+        created = tuple(str(r.created_at) for r in all_runs if r.run_id in (a, b))
+        cmp = cached_comparison(ws, str(ws.path), a, b, created)
         right.caption(f"Adjusted Rand index {cmp.ari:.2f} (1 = the same segments).")
         right.plotly_chart(charts.contingency(cmp.contingency, a, b), key="seg_cmp_fig")
 

@@ -236,6 +236,7 @@ class Workspace:
         except duckdb.Error as exc:
             raise _translate_open_error(self.path, exc) from exc
         self._write_lock = threading.RLock()
+        self._schemas: set[str] = set()
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute(_SCHEMA_SQL)
         self._con.execute("SET enable_external_access = false")
@@ -282,6 +283,16 @@ class Workspace:
         with _REGISTRY_LOCK:
             _REGISTRY.pop(self.path, None)
         self._con.close()
+
+    def ensure_schema(self, ddl: str) -> None:
+        """Create a module's own bookkeeping tables (``CREATE TABLE IF NOT EXISTS`` in ``_seg``)
+        once per process; modules call it before their first use of those tables."""
+        with self._write_lock:
+            if ddl in self._schemas:
+                return
+            with self.transaction() as cur:
+                cur.execute(ddl).fetchall()
+            self._schemas.add(ddl)
 
     # -- catalog ---------------------------------------------------------------------------
     def tables(self, kind: str | None = None) -> list[TableInfo]:

@@ -278,3 +278,53 @@ def test_features_page_shows_a_build_error(monkeypatch, workspace_path):
     next(b for b in at.button if b.label == "Build features").click().run()
     assert not at.exception
     assert "already exists" in texts(at.error)
+
+
+def segment_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    at = make_app(monkeypatch, path).run()
+    return at.switch_page("pages/segment.py").run()
+
+
+def with_features(path: Path) -> None:
+    from segmentation.features import build_features
+
+    load(path, TRANSACTIONS)
+    build_features(open_workspace(path), "transactions", name="feat")
+
+
+def test_segment_page_without_features_says_what_to_do(monkeypatch, workspace_path):
+    load(workspace_path, TRANSACTIONS)  # a table, but no features yet
+    at = segment_page(monkeypatch, workspace_path)
+    assert not at.exception
+    assert "Features** page first" in texts(at.info)
+
+
+def test_segment_page_runs_sweeps_and_checks_stability(monkeypatch, workspace_path):
+    from segmentation.runs import list_runs
+
+    with_features(workspace_path)
+    at = segment_page(monkeypatch, workspace_path)
+    assert not at.exception and at.selectbox(key="seg_algorithm").value == "kmeans"
+    at.number_input(key="seg_kmeans_n_clusters").set_value(5).run()
+    at.button(key="seg_run").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["5", "3,000"]
+    assert len(list_runs(open_workspace(workspace_path))) == 1
+    at.button(key="seg_sweep").click().run()
+    assert "Recommended: k=" in texts(at.info)
+    at.button(key="seg_stab").click().run()
+    assert not at.exception
+    assert "Mean adjusted Rand index" in texts(at.caption)
+
+
+def test_segment_page_shows_parameter_errors_and_stores_nothing(monkeypatch, workspace_path):
+    from segmentation.runs import list_runs
+
+    with_features(workspace_path)
+    at = segment_page(monkeypatch, workspace_path)
+    at.selectbox(key="seg_algorithm").set_value("hdbscan").run()
+    at.number_input(key="seg_hdbscan_min_cluster_size").set_value(100000).run()
+    at.button(key="seg_run").click().run()
+    assert not at.exception
+    assert "min_cluster_size" in texts(at.error)
+    assert list_runs(open_workspace(workspace_path)) == []

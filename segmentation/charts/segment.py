@@ -1,85 +1,11 @@
-"""Plotly figures of the studio: pure functions from data to a figure, nothing else.
-
-Every chart shares one calm look (:data:`COLORS`, :func:`_style`).
-"""
+"""Charts of the Segment page: the k-sweep, sizes, silhouette, stability, runs."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-COLORS = (
-    "#2f6f73",
-    "#d08c60",
-    "#7a9e7e",
-    "#b5656b",
-    "#6c7fb3",
-    "#c9b458",
-    "#8d6e9c",
-    "#5f9ea0",
-    "#a0785a",
-    "#9aa5ab",
-    "#3d5a80",
-    "#e07a5f",
-)
-ACCENT = COLORS[0]
-
-
-def _style(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        plot_bgcolor="white",
-        paper_bgcolor="rgba(0,0,0,0)",
-        font={"size": 13},
-        colorway=list(COLORS),
-    )
-    fig.update_xaxes(gridcolor="#eceff1")
-    fig.update_yaxes(gridcolor="#eceff1")
-    return fig
-
-
-def histogram(bins: pd.DataFrame, column: str, *, log: bool = False) -> go.Figure:
-    """A histogram from :func:`segmentation.stats.histogram` bins (log-spaced when ``log``)."""
-    centers = (bins["start"] + bins["end"]) / 2
-    fig = go.Figure(
-        go.Bar(
-            x=centers,
-            y=bins["count"],
-            width=(bins["end"] - bins["start"]) * 0.98,
-            marker_color=ACCENT,
-            customdata=bins[["start", "end"]].to_numpy(),
-            hovertemplate="%{customdata[0]:,.4g} to %{customdata[1]:,.4g}: %{y:,} customers"
-            "<extra></extra>",
-        )
-    )
-    fig.update_xaxes(
-        title=column + (" (log scale)" if log else ""),
-        type="log" if log and (bins["start"] > 0).all() else "linear",
-    )
-    fig.update_yaxes(title="customers")
-    return _style(fig, height=300)
-
-
-def correlation_heatmap(corr: pd.DataFrame) -> go.Figure:
-    """A diverging heatmap of a correlation matrix, values written in the cells."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=corr.to_numpy(),
-            x=list(corr.columns),
-            y=list(corr.index),
-            zmin=-1,
-            zmax=1,
-            colorscale="RdBu",
-            reversescale=True,
-            text=corr.round(2).to_numpy(),
-            texttemplate="%{text}",
-            hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed")
-    return _style(fig, height=max(320, 28 * len(corr) + 80))
+from .base import ACCENT, COLORS, style
 
 
 def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go.Figure:
@@ -125,7 +51,7 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
                     i,
                 )
     fig.update_xaxes(title="k", dtick=1)
-    return _style(fig, height=300)
+    return style(fig, height=300)
 
 
 def sizes(segments: pd.DataFrame) -> go.Figure:
@@ -143,7 +69,7 @@ def sizes(segments: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_xaxes(title="customers")
-    return _style(fig, height=max(220, 34 * len(frame) + 60))
+    return style(fig, height=max(220, 34 * len(frame) + 60))
 
 
 def silhouette_plot(frame: pd.DataFrame, names: dict[int, str]) -> go.Figure:
@@ -169,7 +95,7 @@ def silhouette_plot(frame: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     fig.update_yaxes(showticklabels=False)
     fig.update_xaxes(title="silhouette", range=[-0.3, 1])
     fig.update_layout(bargap=0)
-    return _style(fig, height=420)
+    return style(fig, height=420)
 
 
 def stability_bars(frame: pd.DataFrame, names: dict[int, str], threshold: float) -> go.Figure:
@@ -186,7 +112,7 @@ def stability_bars(frame: pd.DataFrame, names: dict[int, str], threshold: float)
     )
     fig.add_hline(y=threshold, line_dash="dash", annotation_text="unstable below")
     fig.update_yaxes(title="Jaccard (best match)", range=[0, 1])
-    return _style(fig, height=280)
+    return style(fig, height=280)
 
 
 def contingency(table: pd.DataFrame, a: str, b: str) -> go.Figure:
@@ -203,7 +129,7 @@ def contingency(table: pd.DataFrame, a: str, b: str) -> go.Figure:
     )
     fig.update_xaxes(title=b)
     fig.update_yaxes(title=a, autorange="reversed")
-    return _style(fig, height=max(260, 30 * len(table) + 100))
+    return style(fig, height=max(260, 30 * len(table) + 100))
 
 
 def dendrogram(linkage, cut_k: int | None = None) -> go.Figure:
@@ -228,4 +154,4 @@ def dendrogram(linkage, cut_k: int | None = None) -> go.Figure:
         fig.add_hline(y=height, line_dash="dash", annotation_text=f"{cut_k} segments")
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(title="merge distance")
-    return _style(fig, height=320)
+    return style(fig, height=320)
