@@ -118,12 +118,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="file to write (default: print it)")
     p.set_defaults(run=_cmd_recipe)
 
-    p = sub.add_parser("export", help="write each customer's segment to a file")
-    p.add_argument("run_id")
-    p.add_argument("--format", default="csv", choices=["csv", "parquet"])
-    p.add_argument("--out", required=True, metavar="PATH")
-    p.set_defaults(run=_cmd_export)
-
     p = sub.add_parser("rename-run", help="rename a run")
     p.add_argument("run_id")
     p.add_argument("name")
@@ -132,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete-run", help="delete a run")
     p.add_argument("run_id")
     p.set_defaults(run=_cmd_delete_run)
+
+    _add_module_commands(sub)
 
     p = sub.add_parser("rename-table", help="rename a table")
     p.add_argument("old")
@@ -142,6 +138,41 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.set_defaults(run=_cmd_drop_table)
     return parser
+
+
+class Shared:
+    """What command modules (segmentation/commands/) share with this one."""
+
+    @staticmethod
+    def workspace(args: argparse.Namespace):
+        return _workspace(args)
+
+    @staticmethod
+    def progress(args: argparse.Namespace):
+        return _progress(args)
+
+    @staticmethod
+    def pairs(pairs: list[str], option: str) -> dict[str, str]:
+        return _pairs(pairs, option)
+
+    @staticmethod
+    def columns(text: str | None) -> list[str] | None:
+        return _columns(text)
+
+
+def _add_module_commands(sub) -> None:
+    import importlib
+
+    from .commands import MODULES
+
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f".commands.{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue  # not written yet
+        module.add_commands(sub, Shared)
 
 
 def _workspace(args: argparse.Namespace):
@@ -394,13 +425,6 @@ def _cmd_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         path = write_recipe(ws, args.run_id, args.out)
         return {"run_id": args.run_id, "file": str(path)}, f"Wrote {path}"
     return recipe_of(ws, args.run_id), recipe_toml(ws, args.run_id)
-
-
-def _cmd_export(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .audiences import export_run
-
-    result = export_run(_workspace(args), args.run_id, args.out, fmt=args.format)
-    return result, f"Wrote {result['rows']:,} customers to {', '.join(result['files'])}"
 
 
 def _cmd_rename_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

@@ -574,3 +574,30 @@ def silhouette(ws: Workspace, run_id: str, *, sample: int = 10_000) -> pd.DataFr
 def linkage(ws: Workspace, run_id: str) -> np.ndarray | None:
     """The Ward linkage matrix kept with a run (for a dendrogram), or None."""
     return fitted(ws, run_id).get("linkage")
+
+
+def set_segment_names(ws: Workspace, run_id: str, names: Mapping[int, tuple[str, str]]) -> Run:
+    """Set generated names and one-line descriptions: {segment_id: (name, description)}.
+
+    Names must stay unique within the run (checked against the segments not renamed too).
+    """
+    run = get_run(ws, run_id)
+    current = {s.segment_id: s.name for s in run.segments}
+    unknown = [sid for sid in names if sid not in current]
+    if unknown:
+        raise InvalidParameterError(f"Run {run_id} has no segment {unknown[0]!r}.")
+    final = {**current, **{sid: name.strip() for sid, (name, _) in names.items()}}
+    lowered = [n.lower() for n in final.values()]
+    duplicate = next((n for n in final.values() if lowered.count(n.lower()) > 1), None)
+    if duplicate is not None or any(not n for n in final.values()):
+        raise InvalidParameterError(
+            f"Segment names must be unique and not empty within a run; {duplicate!r} repeats."
+        )
+    with ws.transaction() as cur:
+        for sid, (name, description) in names.items():
+            cur.execute(
+                f"UPDATE {META}.segments SET name = ?, description = ? "
+                "WHERE run_id = ? AND segment_id = ?",
+                [name.strip(), description, run_id, sid],
+            ).fetchall()
+    return get_run(ws, run_id)
