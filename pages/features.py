@@ -178,6 +178,22 @@ def choices_section(table: str, numeric: list[str], text: list[str]) -> None:
     indicator = st.checkbox(
         "Add a missing-value indicator", value=saved.missing_indicator, key=f"prep_ind_{table}"
     )
+    chosen = [*features, *categorical]
+    weights = st.data_editor(
+        {"feature": chosen, "weight": [float(saved.weights.get(f, 1.0)) for f in chosen]},
+        key=f"prep_weights_{table}",
+        disabled=["feature"],
+        hide_index=True,
+        column_config={
+            "weight": st.column_config.NumberColumn(
+                "Weight",
+                min_value=0.0,
+                max_value=10.0,
+                step=0.1,
+                help="Multiplies the feature after scaling: 2 counts it twice as much, 0 ignores it.",
+            )
+        },
+    )
     if st.button("Use these for segmentation", key=f"prep_save_{table}"):
         config = PrepConfig(
             features=tuple(features),
@@ -187,6 +203,9 @@ def choices_section(table: str, numeric: list[str], text: list[str]) -> None:
             impute=impute,
             clip=CLIPS[clip],
             missing_indicator=indicator,
+            weights={
+                f: w for f, w in zip(weights["feature"], weights["weight"], strict=True) if w != 1.0
+            },
         )
         state["segment_prep"][table] = config.to_dict()
         state["segment_table"] = table
