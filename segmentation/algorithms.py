@@ -17,7 +17,8 @@ hdbscan   above ``HDBSCAN_SAMPLE_ABOVE`` rows     stratified sample, others by a
 
 The stratified sample draws from the cells of a quick 50-cluster mini-batch k-means, in
 proportion to their sizes but at least ``MIN_PER_STRATUM`` rows from each, so small regions of
-the data are kept.
+the data are kept. HDBSCAN's vote (also used by :func:`assign`) asks the 15 nearest of at most
+``KNN_VOTERS`` fitted rows, drawn in proportion to the segments, Unassigned included.
 
 >>> import numpy as np
 >>> X = np.random.default_rng(0).normal(size=(300, 2))
@@ -58,9 +59,11 @@ GMM_SAMPLE_ABOVE = 100_000  # gmm: fitted on a random sample of this many rows a
 WARD_SAMPLE_ABOVE = 10_000  # ward: stratified sample of this many rows (10k rows take ~4 s)
 HDBSCAN_SAMPLE_ABOVE = 20_000  # hdbscan: stratified sample of this many rows
 STRATA = 50
+STRATA_FIT_ROWS = 100_000  # the strata's mini-batch k-means learns from this many random rows
 MIN_PER_STRATUM = 10
 KNN_NEIGHBOURS = 15
-PARALLEL_ABOVE = 250_000  # below, one thread: OpenMP/BLAS start-up costs more than it gains
+KNN_VOTERS = 5_000  # hdbscan: fitted rows (stratified by segment) that vote for the others
+PARALLEL_ABOVE = 10**12  # threads only above this many rows: on 2 cores they never paid
 DENDROGRAM_MAX_POINTS = 2_000
 _CHUNK = 100_000  # rows per block when predicting for many customers
 _MAX_SEED = 2**32 - 1
@@ -284,7 +287,7 @@ def fit(
 
         validate_params(spec.name, params)
         return fit_rfm(rfm_frame(X))
-    return next(_fit_iter(spec, _check_matrix(X), [params or {}], seed, _reporter(progress)))[1]
+    return next(_fit_iter(spec, check_matrix(X), [params or {}], seed, _reporter(progress)))[1]
 
 
 def fit_each_k(
@@ -306,7 +309,7 @@ def fit_each_k(
         raise param_error("algorithm", rule, algorithm)
     _check_seed(seed)
     grid = [{**(params or {}), spec.k_param: k} for k in ks]
-    for checked, result in _fit_iter(spec, _check_matrix(X), grid, seed, _reporter(progress)):
+    for checked, result in _fit_iter(spec, check_matrix(X), grid, seed, _reporter(progress)):
         yield checked[spec.k_param], result
 
 
@@ -321,13 +324,14 @@ def assign(result_or_model: FitResult | object, X_new: object) -> np.ndarray:
         raise param_error("result_or_model", "a FitResult or a fitted model", type(model).__name__)
     if getattr(model, "takes_frame", False):
         return model.predict(X_new)
-    X_new = _check_matrix(X_new, min_rows=0)
+    X_new = check_matrix(X_new, min_rows=0)
     width = getattr(model, "n_features_in_", X_new.shape[1])
     if X_new.shape[1] != width:
         raise param_error("X_new", f"a matrix with {width} columns", f"{X_new.shape[1]} columns")
     if len(X_new) == 0:
         return np.empty(0, dtype=np.int64)
-    blocks = [model.predict(X_new[i : i + _CHUNK]) for i in range(0, len(X_new), _CHUNK)]
+    with limit_threads(len(X_new)):
+        blocks = [model.predict(X_new[i : i + _CHUNK]) for i in range(0, len(X_new), _CHUNK)]
     return np.concatenate(blocks).astype(np.int64)
 
 
@@ -416,7 +420,8 @@ def _check_seed(seed: object) -> None:
         raise param_error("seed", f"an int in the range [0, {_MAX_SEED}]", seed)
 
 
-def _check_matrix(X: object, min_rows: int = 1) -> np.ndarray:
+def check_matrix(X: object, min_rows: int = 1) -> np.ndarray:
+    """``X`` as a float64 matrix, or an error if it is not 2-D, numeric and finite."""
     try:
         X = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as e:
@@ -470,10 +475,12 @@ def _fit_iter(
 
 
 def limit_threads(n_rows: int) -> contextlib.AbstractContextManager:
-    """One BLAS/OpenMP thread for fewer than ``PARALLEL_ABOVE`` rows, else the default.
+    """One BLAS/OpenMP thread for fits and metrics of fewer than ``PARALLEL_ABOVE`` rows.
 
-    On small data the threads' start-up and spinning cost more than they save (measured on
-    2 cores: k-means on 100k rows took 1.5 s with 2 threads and 0.2 s with one).
+    Measured on the project's 2-core machines, more threads never paid: their start-up and
+    spinning cost more than they saved (k-means on 100k rows: 1.5 s with 2 threads, 0.2 s with
+    one; mini-batch k-means on 1M rows: 17 s and 2.8 s; a 10k-row silhouette: 3.2 s and 1.0 s).
+    Raise ``PARALLEL_ABOVE`` on a machine with many free cores.
     """
     return threadpool_limits(limits=1) if n_rows < PARALLEL_ABOVE else contextlib.nullcontext()
 
@@ -505,7 +512,9 @@ def _fit_kmeans(X: np.ndarray, params: dict, seed: int, report: Progress) -> Fit
             batch_size=MINIBATCH_BATCH_SIZE,
             n_init=MINIBATCH_N_INIT,
             random_state=seed,
-        ).fit(X)
+        )
+        with threadpool_limits(limits=1):  # small batches: threads cost more than they give
+            rough.fit(X)
         report(0.5, "k-means: refining the mini-batch centroids on all customers")
         model = KMeans(
             n_clusters=k, init=rough.cluster_centers_, n_init=1, max_iter=REFINE_ITERATIONS
@@ -522,7 +531,13 @@ def _fit_kmeans(X: np.ndarray, params: dict, seed: int, report: Progress) -> Fit
     labels, order = _relabel_by_size(model.labels_, k)
     extra = {"inertia": float(model.inertia_), "n_iter": int(model.n_iter_)}
     return FitResult(
-        labels, None, model.cluster_centers_[order], _Relabelled(model, order), None, notes, extra
+        labels,
+        None,
+        model.cluster_centers_[order],
+        RelabelledModel(model, order),
+        None,
+        notes,
+        extra,
     )
 
 
@@ -553,7 +568,7 @@ def _fit_gmm(X: np.ndarray, params: dict, seed: int, report: Progress) -> FitRes
         "weights": model.weights_[order],
     }
     return FitResult(
-        labels, proba.max(axis=1), model.means_[order], _Relabelled(model, order), sample_size,
+        labels, proba.max(axis=1), model.means_[order], RelabelledModel(model, order), sample_size,
         notes, extra,
     )  # fmt: skip
 
@@ -595,7 +610,7 @@ class _WardTree:
     def cut(self, X: np.ndarray, k: int) -> FitResult:
         fitted = X if self.rows is None else X[self.rows]
         fitted_labels, _ = _relabel_by_size(_cut_tree(self.linkage, k), k)
-        model = _NearestCentroid(_centroids(fitted, fitted_labels, k))
+        model = NearestCentroidModel(_centroids(fitted, fitted_labels, k))
         notes, sample_size, labels = [], None, fitted_labels
         if self.rows is not None:
             sample_size = len(self.rows)
@@ -605,7 +620,7 @@ class _WardTree:
                 f"Ward fitted on a stratified sample of {sample_size:,} customers; the other "
                 f"{len(X) - sample_size:,} were assigned to the nearest segment centroid."
             )
-        extra = {"inertia": _within_ss(X, labels), **self._dendrogram(fitted, fitted_labels)}
+        extra = {"inertia": within_ss(X, labels), **self._dendrogram(fitted, fitted_labels)}
         return FitResult(labels, None, model.centers, model, sample_size, notes, extra)
 
     def _dendrogram(self, fitted: np.ndarray, labels: np.ndarray) -> dict:
@@ -647,8 +662,9 @@ def _fit_hdbscan(X: np.ndarray, params: dict, seed: int, report: Progress) -> Fi
     report(0.1, f"HDBSCAN: looking for dense groups among {len(fitted):,} customers")
     model = HDBSCAN(min_cluster_size=min_size, min_samples=min_samples, copy=True).fit(fitted)
     fitted_labels, _ = _relabel_by_size(model.labels_, max(model.labels_.max() + 1, 1))
-    voter = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBOURS, len(fitted)))
-    voter.fit(fitted, fitted_labels)
+    voters = _allocate_rows(fitted_labels, KNN_VOTERS, seed)
+    voter = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBOURS, len(voters)))
+    voter.fit(fitted[voters], fitted_labels[voters])
     labels, proba = fitted_labels, model.probabilities_.copy()
     if rows is not None:
         report(0.7, f"HDBSCAN: assigning the other {len(X) - len(rows):,} customers")
@@ -658,13 +674,15 @@ def _fit_hdbscan(X: np.ndarray, params: dict, seed: int, report: Progress) -> Fi
             f"HDBSCAN fitted on a stratified sample of {len(rows):,} customers (min_cluster_size "
             f"{params['min_cluster_size']:,} scaled to {min_size:,} for the sample); the other "
             f"{len(X) - len(rows):,} were assigned by a vote of their {voter.n_neighbors} "
-            "nearest sampled customers, Unassigned included."
+            f"nearest among {len(voters):,} sampled customers, Unassigned included."
         )
     proba[labels < 0] = 0.0
     n_segments = int(labels.max()) + 1
     if n_segments == 0:
-        notes.append("HDBSCAN found no dense group: every customer is Unassigned. "
-                     "Try a smaller min_cluster_size.")  # fmt: skip
+        notes.append(
+            "HDBSCAN found no dense group: every customer is Unassigned. "
+            "Try a smaller min_cluster_size."
+        )
     centers = _centroids(X, labels, n_segments)
     extra = {
         "noise_share": float(np.mean(labels < 0)),
@@ -676,7 +694,8 @@ def _fit_hdbscan(X: np.ndarray, params: dict, seed: int, report: Progress) -> Fi
 
 
 def _vote(voter: KNeighborsClassifier, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The neighbours' majority label and its vote share (ties go to the lower label)."""
+    """The neighbours' majority label and its vote share (a tie goes to the lower label, so
+    Unassigned wins a tie)."""
     labels, shares = np.empty(len(X), dtype=np.int64), np.empty(len(X))
     for i in range(0, len(X), _CHUNK):
         proba = voter.predict_proba(X[i : i + _CHUNK])
@@ -693,7 +712,7 @@ _FITTERS = {"kmeans": _fit_kmeans, "gmm": _fit_gmm, "hdbscan": _fit_hdbscan}
 
 
 @dataclass
-class _NearestCentroid:
+class NearestCentroidModel:
     """Assigns each row to the segment whose centroid is nearest (segment i = centers[i])."""
 
     centers: np.ndarray
@@ -707,7 +726,7 @@ class _NearestCentroid:
 
 
 @dataclass
-class _Relabelled:
+class RelabelledModel:
     """A fitted estimator whose cluster ids are renumbered by size: ``order[new] = old``."""
 
     estimator: object
@@ -745,23 +764,26 @@ def _random_rows(n: int, size: int, seed: int) -> np.ndarray:
 def stratified_sample(X: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     """Row numbers (sorted) of a sample of ``size`` rows that keeps small regions of the data.
 
-    Strata are the cells of a quick mini-batch k-means with ``STRATA`` clusters; each gives rows
-    in proportion to its size, but at least ``MIN_PER_STRATUM`` (or all it has).
+    Strata are the cells of a quick mini-batch k-means with ``STRATA`` clusters (learnt from at
+    most ``STRATA_FIT_ROWS`` random rows); each gives rows in proportion to its size, but at least
+    ``MIN_PER_STRATUM`` (or all it has).
     """
     if size >= len(X):
         return np.arange(len(X))
-    with limit_threads(len(X)), warnings.catch_warnings():
+    cells = MiniBatchKMeans(
+        n_clusters=min(STRATA, size), batch_size=MINIBATCH_BATCH_SIZE, n_init=1, random_state=seed
+    )
+    with threadpool_limits(limits=1), warnings.catch_warnings():  # mini-batches: one thread
         warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct rows than strata
-        strata = MiniBatchKMeans(
-            n_clusters=min(STRATA, size), batch_size=MINIBATCH_BATCH_SIZE, n_init=1,
-            random_state=seed,
-        ).fit_predict(X)  # fmt: skip
-    return _allocate_rows(strata, size, seed)
+        cells.fit(X[_random_rows(len(X), STRATA_FIT_ROWS, seed)])
+    return _allocate_rows(assign(cells, X), size, seed)
 
 
 def _allocate_rows(strata: np.ndarray, size: int, seed: int) -> np.ndarray:
     """``size`` rows drawn within strata: proportional, but at least MIN_PER_STRATUM from each
     (fewer when those floors would take more than half of ``size``)."""
+    if size >= len(strata):
+        return np.arange(len(strata))
     _, codes, counts = np.unique(strata, return_inverse=True, return_counts=True)
     base = np.minimum(counts, min(MIN_PER_STRATUM, size // (2 * len(counts))))  # <= half
     room = counts - base
@@ -789,7 +811,7 @@ def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     return sums / np.maximum(counts, 1)[:, None]
 
 
-def _within_ss(X: np.ndarray, labels: np.ndarray) -> float:
+def within_ss(X: np.ndarray, labels: np.ndarray) -> float:
     """Within-segment sum of squares (k-means' inertia) of a labelling; noise rows left out."""
     keep = labels >= 0
     if not keep.any():

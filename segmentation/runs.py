@@ -539,8 +539,10 @@ def stability(ws: Workspace, run_id: str, *, runs: int = 5, progress: Progress |
             "RFM rules are deterministic: stability applies to "
             "clustering runs (kmeans, gmm, ward, hdbscan)."
         )
-    X, _ = prepared_matrix(ws, run_id)
-    result = diagnostics.stability(X, run.algorithm, run.params, seed=run.seed, runs=runs)
+    X, ids = prepared_matrix(ws, run_id)
+    result = diagnostics.stability(
+        X, run.algorithm, run.params, seed=run.seed, runs=runs, labels=ids - 1, progress=progress
+    )
     metrics = dict(
         run.metrics, stability=result.score, unstable_segments=[int(s) + 1 for s in result.unstable]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
+from sklearn.metrics import silhouette_samples
 
 from segmentation.algorithms import fit
 from segmentation.diagnostics import (
@@ -14,6 +15,7 @@ from segmentation.diagnostics import (
     k_sweep,
     run_metrics,
     silhouette_by_segment,
+    silhouette_values,
     stability,
     stability_verdict,
 )
@@ -104,6 +106,14 @@ def test_silhouette_by_segment_for_a_silhouette_plot(blobs):
     for _, group in frame.groupby("segment"):
         assert group["silhouette"].is_monotonic_decreasing
         assert group["segment_mean"].iloc[0] == pytest.approx(group["silhouette"].mean())
+
+
+def test_silhouette_values_match_scikit_learn():
+    X = np.random.default_rng(5).normal(size=(250, 3))
+    labels = np.r_[np.zeros(120, int), np.ones(129, int), [7]]  # a one-row segment scores 0
+    np.testing.assert_allclose(
+        silhouette_values(X, labels, chunk=64), silhouette_samples(X, labels), atol=1e-12
+    )
 
 
 def test_silhouette_by_segment_is_empty_for_one_segment(blobs):
