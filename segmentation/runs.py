@@ -17,23 +17,19 @@ import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from . import algorithms, diagnostics, stats
+from . import stats
 from .errors import InvalidParameterError, TableNotFoundError
 from .features import BEHAVIOURAL_FEATURES
-from .preprocess import (
-    PrepConfig,
-    check_config,
-    default_config,
-    prepare,
-    suggest_log,
-    transform,
-)
 from .workspace import META, Workspace
+
+if TYPE_CHECKING:  # scikit-learn is imported by the functions that fit, not by reading runs
+    from .diagnostics import Comparison, SweepResult
+    from .preprocess import PrepConfig
 
 Progress = Callable[[float, str], None]
 UNASSIGNED = "Unassigned"
@@ -117,6 +113,8 @@ def customer_frame(ws: Workspace, table: str) -> pd.DataFrame:
 
 def default_prep(frame: pd.DataFrame, features: Sequence[str] | None = None) -> PrepConfig:
     """The preparation a run uses when none is chosen: behavioural features, log + standard."""
+    from .preprocess import PrepConfig, default_config, suggest_log
+
     if features:  # the user's columns, log where skewed; check_config names unknown ones
         numeric = [f for f in features if f in frame and pd.api.types.is_numeric_dtype(frame[f])]
         return PrepConfig(features=tuple(features), log=suggest_log(frame, numeric))
@@ -162,6 +160,9 @@ def run_segmentation(
     ``prep`` (or just ``features``) chooses the preparation; by default the behavioural
     features with log + standard scaling. Nothing is stored when a parameter is wrong.
     """
+    from . import algorithms, diagnostics
+    from .preprocess import check_config, prepare, transform
+
     report = progress or (lambda _f, _m: None)
     spec = algorithms.get_algorithm(algorithm)
     report(0.02, f"Reading {table}")
@@ -446,6 +447,8 @@ def fitted(ws: Workspace, run_id: str) -> dict[str, Any]:
 
 def prepared_matrix(ws: Workspace, run_id: str) -> tuple[np.ndarray, np.ndarray]:
     """The run's prepared feature matrix and segment ids, rows in the same order."""
+    from .preprocess import transform
+
     run = get_run(ws, run_id)
     frame = customer_frame(ws, run.table)
     pipeline = fitted(ws, run_id)["pipeline"]
@@ -518,8 +521,11 @@ def sweep(
     features: Sequence[str] | None = None,
     seed: int = 0,
     progress: Progress | None = None,
-) -> diagnostics.SweepResult:
+) -> SweepResult:
     """A k-sweep over the prepared features of a customer table (nothing is stored)."""
+    from . import diagnostics
+    from .preprocess import check_config, prepare
+
     frame = customer_frame(ws, table)
     X = prepare(frame, check_config(prep or default_prep(frame, features), frame)).X
     ks = list(ks)
@@ -533,6 +539,8 @@ def sweep(
 
 def stability(ws: Workspace, run_id: str, *, runs: int = 5, progress: Progress | None = None):
     """Refit the run on bootstrap samples: mean ARI and per-segment Jaccard; stored as metrics."""
+    from . import algorithms, diagnostics
+
     run = get_run(ws, run_id)
     if not algorithms.get_algorithm(run.algorithm).uses_matrix:
         raise InvalidParameterError(
@@ -554,8 +562,10 @@ def stability(ws: Workspace, run_id: str, *, runs: int = 5, progress: Progress |
     return result
 
 
-def compare_runs(ws: Workspace, a: str, b: str) -> diagnostics.Comparison:
+def compare_runs(ws: Workspace, a: str, b: str) -> Comparison:
     """Agreement of two runs over the customers they share: ARI and a contingency table."""
+    from . import diagnostics
+
     left, right = assignments(ws, a), assignments(ws, b)
     both = left.merge(right, on="customer_id", suffixes=("_a", "_b"))
     if both.empty:
@@ -567,6 +577,8 @@ def compare_runs(ws: Workspace, a: str, b: str) -> diagnostics.Comparison:
 
 def silhouette(ws: Workspace, run_id: str, *, sample: int = 10_000) -> pd.DataFrame:
     """Silhouette values of a sample of the run's customers, by segment id, for a plot."""
+    from . import diagnostics
+
     X, ids = prepared_matrix(ws, run_id)
     frame = diagnostics.silhouette_by_segment(X, ids - 1, sample=sample)
     frame["segment"] = frame["segment"] + 1
