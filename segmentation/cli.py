@@ -470,10 +470,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Unexpected error ({type(exc).__name__}: {exc}). Set SEGMENT_DEBUG=1 "
             "to see the details, and please report it.",
         )
-    if args.json:
-        print(json.dumps(data, default=str))
-    else:
-        print(text)
+    try:
+        print(json.dumps(data, default=str) if args.json else text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `segment ... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -1,13 +1,7 @@
-"""The Export page with AppTest, on real workspace files.
-
-Until app.py lists the page in its navigation, each test runs a test-local copy of app.py (in
-tmp_path, page paths made absolute) with the Export page added; the copy is made from app.py's
-current text, so the rest of the app is what ships.
-"""
+"""The Export page with AppTest, on real workspace files."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -21,28 +15,12 @@ from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "export.py"
-EXPORT_PAGE = f'st.Page("{PAGE}", title="Export", icon=":material/ios_share:"),\n'
-
-
-def app_copy(folder: Path) -> Path:
-    """app.py with absolute page paths and the Export page in its navigation."""
-    text = (ROOT / "app.py").read_text(encoding="utf-8")
-    text = re.sub(r'st\.Page\("pages/', f'st.Page("{ROOT}/pages/', text)
-    if "pages/export.py" not in text:
-        lines = text.splitlines(keepends=True)
-        last = max(i for i, line in enumerate(lines) if f'st.Page("{ROOT}/pages/' in line)
-        indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
-        lines.insert(last + 1, indent + EXPORT_PAGE)
-        text = "".join(lines)
-    path = folder / "app_export_test.py"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def export_page(monkeypatch: pytest.MonkeyPatch, workspace: Path, folder: Path) -> AppTest:
     monkeypatch.setenv("SEGMENT_WORKSPACE", str(workspace))
-    at = AppTest.from_file(str(app_copy(folder)), default_timeout=90).run()
-    return at.switch_page(str(PAGE)).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    return at.switch_page("pages/export.py").run()
 
 
 @pytest.fixture(scope="module")

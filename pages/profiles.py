@@ -1,0 +1,193 @@
+"""Profiles: what each segment is, how big and valuable, its name, rules and a suggested action."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from segmentation import profiles, report, runs
+from segmentation.charts import profiles as charts
+from segmentation.errors import SegmentationError
+from segmentation.naming import feature_words, rename_segments
+
+if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
+    st.switch_page("app.py")
+ws = st.session_state["workspace"]
+state = st.session_state
+state.setdefault("profiles_names_version", 0)
+
+
+@st.cache_data(max_entries=8, show_spinner="Profiling the segments")
+def cached_profile(_ws, path: str, run_id: str, created: str) -> profiles.RunProfile:
+    """Cached per workspace file and run (a run's data never changes; ids can be reused)."""
+    return profiles.build_profile(_ws, run_id)
+
+
+def names_section(profile: profiles.RunProfile) -> None:
+    st.subheader("Segments")
+    st.caption(
+        "Names are generated from what sets each segment apart; edit a name and save. "
+        "Actions are suggestions from an RFM-style playbook, not rules."
+    )
+    key = f"profiles_names_{profile.run_id}_{state['profiles_names_version']}"
+    edited = st.data_editor(
+        profile.summary_frame(),
+        key=key,
+        hide_index=True,
+        disabled=["segment_id", "size", "share", "revenue_share", "action", "description"],
+        column_config={
+            "segment_id": st.column_config.NumberColumn("Id", width="small"),
+            "segment": st.column_config.TextColumn("Name", required=True, max_chars=80),
+            "size": st.column_config.NumberColumn("Customers", format="localized"),
+            "share": st.column_config.NumberColumn("Share", format="percent"),
+            "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
+            "action": st.column_config.TextColumn("Suggested action"),
+            "description": st.column_config.TextColumn("Description"),
+        },
+    )
+    if st.button("Save names", key="profiles_save"):
+        try:  # all or nothing; only the names that changed are written
+            names = dict(zip(edited["segment_id"], edited["segment"], strict=True))
+            rename_segments(ws, profile.run_id, names)
+        except SegmentationError as exc:
+            st.error(str(exc))
+        else:
+            state["profiles_names_version"] += 1
+            state["profiles_flash"] = "Saved the names."
+            st.rerun()
+
+
+def segment_tab(profile: profiles.RunProfile, names: dict[int, str]) -> None:
+    sid = st.selectbox(
+        "Segment",
+        list(names),
+        format_func=names.get,
+        key=f"profiles_segment_{profile.run_id}",
+        width=420,
+    )
+    s = profile.segment(sid)
+    cells = st.columns(5)
+    cells[0].metric("Customers", f"{s.size:,}", border=True)
+    cells[1].metric("Share of customers", f"{s.share:.0%}", border=True)
+    revenue = "—" if s.revenue_share is None else f"{s.revenue_share:.0%}"
+    cells[2].metric("Share of revenue", revenue, border=True)
+    rule_help = (
+        "Precision: of the customers the rule picks, the share in this segment. "
+        "Recall: of the segment's customers, the share the rule picks."
+    )
+    cells[3].metric("Rule precision", f"{s.rule_precision:.0%}", border=True, help=rule_help)
+    cells[4].metric("Rule recall", f"{s.rule_recall:.0%}", border=True, help=rule_help)
+    st.write(s.description)
+    if s.action:
+        st.info(f"**Suggested action** (a suggestion, not a rule): {s.action}")
+    rules = " — or — ".join(f"`{r}`" for r in s.rules) or "no simple rule isolates it"
+    st.markdown(f"**Rule**: {rules}")
+    st.dataframe(
+        profile.segment_features(sid),
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in ("mean", "median", "all customers", "std. difference")
+        }
+        | {"index": st.column_config.ProgressColumn(format="%.0f", min_value=0, max_value=300)},
+    )
+    for column, dimension in zip(st.columns(2), profile.dimensions[:2], strict=False):
+        column.markdown(f"**Top {dimension} values** (index vs all customers)")
+        column.plotly_chart(
+            charts.top_values(profile.top(sid, dimension), profile.top_basis),
+            key=f"profiles_top_{dimension}_{profile.run_id}",
+        )
+    if "product" in profile.dimensions:
+        with st.expander("Top products"):
+            st.dataframe(profile.top(sid, "product"), hide_index=True)
+
+
+def compare_tab(profile: profiles.RunProfile, names: dict[int, str]) -> None:
+    left, right = st.columns(2)
+    ids = list(names)
+    a = left.selectbox(
+        "Segment", ids, format_func=names.get, key=f"profiles_cmp_a_{profile.run_id}"
+    )
+    others = [None] + [i for i in ids if i != a]
+    b = right.selectbox(
+        "Compared with",
+        others,
+        format_func=lambda i: "All customers" if i is None else names[i],
+        key=f"profiles_cmp_b_{profile.run_id}",
+    )
+    st.plotly_chart(charts.radar(profile.compare(a, b)), key="profiles_radar")
+    st.caption("Index against all customers (100 = average); beyond 400 is drawn at 400.")
+
+
+def distribution_tab(profile: profiles.RunProfile) -> None:
+    left, right = st.columns([3, 1])
+    feature = left.selectbox(
+        "Feature",
+        profile.features,
+        format_func=feature_words,
+        key=f"profiles_dist_feature_{profile.run_id}",
+    )
+    log = right.checkbox("Log scale", key="profiles_dist_log", value=True)
+    st.plotly_chart(
+        charts.distribution(
+            profile.distribution(feature),
+            feature_words(feature),
+            [s.name for s in profile.segments],
+            log=log,
+        ),
+        key="profiles_dist",
+    )
+    st.caption(f"On a seeded sample of {len(profile.sample):,} customers.")
+
+
+st.title("Profiles")
+all_runs = runs.list_runs(ws)
+if not all_runs:
+    st.info("Run a segmentation on the **Segment** page first; its segments are profiled here.")
+    st.stop()
+ids = [r.run_id for r in all_runs]
+# The current run (the Segment page's choice) is this page's choice too, and the other way round.
+state["profiles_run"] = state["segment_run"] if state.get("segment_run") in ids else ids[-1]
+chosen = st.selectbox(
+    "Run",
+    ids,
+    key="profiles_run",
+    width=420,
+    on_change=lambda: state.update(segment_run=state["profiles_run"]),  # the sidebar follows
+    format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
+)
+run = next(r for r in all_runs if r.run_id == chosen)
+try:
+    profile = cached_profile(ws, str(ws.path), run.run_id, str(run.created_at))
+    profile = profile.renamed(runs.get_run(ws, run.run_id))
+except SegmentationError as exc:
+    st.error(str(exc))
+    st.stop()
+if flash := state.pop("profiles_flash", None):
+    st.success(flash)
+cells = st.columns(3)
+cells[0].metric("Segments", len(profile.segments), border=True)
+cells[1].metric("Customers", f"{profile.customers:,}", border=True)
+fidelity = "—" if profile.fidelity is None else f"{profile.fidelity:.0%}"
+cells[2].metric("Rule fidelity", fidelity, border=True, help=profile.notes[0])
+names_section(profile)
+names = profile.names
+overview, segment, compare, spread = st.tabs(["Overview", "Segment", "Compare", "Distributions"])
+with overview:
+    st.plotly_chart(
+        charts.index_heatmap(profile.feature_frame("index", words=True)), key="profiles_heatmap"
+    )
+    st.caption("Index: the segment's mean / all customers' mean x 100 (100 = average).")
+    st.plotly_chart(charts.shares(profile.summary_frame()), key="profiles_shares")
+with segment:
+    segment_tab(profile, names)
+with compare:
+    compare_tab(profile, names)
+with spread:
+    distribution_tab(profile)
+st.download_button(
+    "Download the report (HTML)",
+    lambda: report.html_report(ws, profile.run_id, profile=profile),
+    file_name=f"profiles-{profile.run_id}.html",
+    mime="text/html",
+    key="profiles_report",
+)
