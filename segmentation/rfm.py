@@ -5,11 +5,12 @@ Each customer gets three scores from 1 to 5:
 - **R** (recency): fewer days since the last purchase scores higher;
 - **F** (frequency) and **M** (monetary): more scores higher.
 
-A score is the quintile of the customer's mid-rank percentile: ``score = ceil(5 * (rank - 0.5) / n)``
+A score is the quintile of the customer's mid-rank percentile, ``ceil(5 * (rank - 0.5) / n)``
 (at least 1), where ``rank`` is the *average* rank (1..n) among the ``n`` customers with a value.
-Equal values share the average of their ranks, so they always get the same score (all equal: 3).
-A missing value scores 1 (the worst: no known purchase). ``FM`` is the mean of F and M rounded half up, and the segment is read from
-this grid of R (rows) by FM (columns), which names every one of the 25 cells exactly once:
+Tie rule: equal values share the average of their ranks, so they always get the same score (all
+equal: 3). A missing value scores 1 (the worst: no known purchase). ``FM`` is the mean of F and M
+rounded half up, and the segment is read from this grid of R (rows) by FM (columns), which names
+every one of the 25 cells exactly once:
 
 =====  ==============  ===================  ===================  ===============  ================
 R      FM = 1          FM = 2               FM = 3               FM = 4           FM = 5
@@ -109,7 +110,7 @@ def rfm_scores(recency: object, frequency: object, monetary: object) -> pd.DataF
     }
     _check_columns(columns)
     index = recency.index if isinstance(recency, pd.Series) else None
-    return _RfmScorer.fit(columns).scores(columns, index)
+    return RfmModel.fit(columns).scores(columns, index)
 
 
 def fit_rfm(
@@ -133,7 +134,7 @@ def fit_rfm(
             raise param_error(argument, f"a column of the customer table ({available})", column)
     columns = {key: _numeric(frame[column], column) for key, column in names.items()}
     _check_columns(columns, names)
-    scorer = _RfmScorer.fit(columns, names)
+    scorer = RfmModel.fit(columns, names)
     scores = scorer.scores(columns, frame.index)
     notes = [
         "RFM: quintile scores of average percentile ranks (equal values get equal scores); "
@@ -169,7 +170,7 @@ def rfm_frame(data: object) -> pd.DataFrame:
 
 
 @dataclass
-class _RfmScorer:
+class RfmModel:
     """Scores against fitted customers' sorted values; ``predict`` gives segment ids."""
 
     references: dict[str, np.ndarray]  # sorted, oriented so that larger is better
