@@ -56,6 +56,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
     st.Page("pages/features.py", title="Features", icon=":material/person_search:"),
     st.Page("pages/segment.py", title="Segment", icon=":material/bubble_chart:"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/insights:"),
     st.Page("pages/export.py", title="Export", icon=":material/ios_share:"),
 ]

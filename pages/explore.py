@@ -1,0 +1,210 @@
+"""Explore: a run's customers on a map (PCA or UMAP); lasso some and keep them as an audience."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from segmentation import projection, runs
+from segmentation.charts import explore as explore_charts
+from segmentation.errors import SegmentationError
+from segmentation.selections import save_audience
+
+if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
+    st.switch_page("app.py")
+ws = st.session_state["workspace"]
+state = st.session_state
+CHART = "explore_chart"
+
+
+@st.cache_data(max_entries=4, show_spinner="Projecting the customers")
+def load(_ws, path: str, run_id: str, created: str, params: dict) -> projection.Projection:
+    """Cached per workspace file, run (with its creation time: ids can be reused) and choices."""
+    return projection.project(_ws, run_id, **params)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def drawn(_ws, _proj, path: str, created: str, key: str, colour: str | None):
+    return projection.chart_points(_ws, _proj, colour=colour)
+
+
+def remember_selection(proj: projection.Projection) -> None:
+    """on_select: keep the chosen customers of the run (they outlive a change of view)."""
+    ids = projection.selected_customers(state.get(CHART), proj)
+    state["explore_selection"] = {"run_id": proj.run_id, "ids": ids}
+
+
+def umap_form(run: runs.Run) -> tuple[dict, bool]:
+    help_ = projection.HELP
+    with st.form("explore_umap_form"):
+        cells = st.columns(4)
+        neighbors = cells[0].number_input(
+            "Neighbours", 2, 200, 15, key="explore_neighbors", help=help_["n_neighbors"]
+        )
+        min_dist = cells[1].slider(
+            "Minimum distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist", help=help_["min_dist"]
+        )
+        metric = cells[2].selectbox(
+            "Metric", projection.METRICS, key="explore_metric", help=help_["metric"]
+        )
+        most = max(run.customers, projection.MIN_SAMPLE)
+        sample = cells[3].number_input(
+            "Sample size",
+            projection.MIN_SAMPLE,
+            most,
+            min(projection.DEFAULT_SAMPLE, most),
+            step=1000,
+            key=f"explore_sample_{run.run_id}",
+            help=help_["sample"],
+        )
+        submitted = st.form_submit_button("Compute UMAP", type="primary", key="explore_umap_go")
+    params = {"sample": int(sample), "n_neighbors": int(neighbors), "min_dist": float(min_dist)}
+    return {**params, "metric": metric}, submitted
+
+
+def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
+    """Fit UMAP when asked (with progress), unless these coordinates are stored already."""
+    if projection.is_cached(ws, run.run_id, **params):
+        return
+    if not submitted:
+        st.info(
+            "UMAP is fitted on demand: choose its settings and press **Compute UMAP** (about "
+            "half a minute for 20,000 customers). The map is kept, so it opens at once next time."
+        )
+        st.stop()
+    bar = st.progress(0.0, text="Starting UMAP")
+    try:
+        projection.project(
+            ws,
+            run.run_id,
+            progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+            **params,
+        )
+    finally:
+        bar.empty()
+
+
+def show_selection(run: runs.Run, ids: list[str]) -> None:
+    st.subheader(f"Selected customers: {len(ids):,}")
+    try:
+        found = projection.selection_profile(ws, run.run_id, ids)
+    except SegmentationError as exc:
+        st.error(str(exc))
+        return
+    st.caption(
+        f"{found.size:,} of {found.customers:,} customers ({found.size / found.customers:.1%}). "
+        "Index = the selection's mean / everyone's mean x 100."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(explore_charts.selection_index(found.features), key="explore_sel_index")
+    share = st.column_config.NumberColumn(format="percent")
+    right.dataframe(
+        found.segments,
+        hide_index=True,
+        column_config={"share_of_selection": share, "share_of_segment": share},
+    )
+    st.dataframe(found.members, hide_index=True, height=240)
+    if len(found.members) < found.size:
+        st.caption(f"The first {len(found.members):,} customers by id are listed.")
+    with st.form("explore_save"):
+        name = st.text_input("Audience name", key="explore_audience_name")
+        description = st.text_input("Description (optional)", key="explore_audience_description")
+        if st.form_submit_button("Save as audience", type="primary", key="explore_save_go"):
+            try:
+                audience = save_audience(ws, run.run_id, name, ids, description=description)
+            except SegmentationError as exc:
+                st.error(str(exc))
+            else:
+                st.success(
+                    f"Saved the audience **{audience.name}** ({audience.size:,} customers); the "
+                    "Export page offers it beside the segments."
+                )
+    if st.button("Clear the selection", key="explore_clear"):
+        del state["explore_selection"]
+        st.rerun()
+
+
+st.title("Explore")
+all_runs = runs.list_runs(ws)
+if not all_runs:
+    st.info("No segmentation run yet. Run a segmentation on the **Segment** page first.")
+    st.stop()
+ids = [r.run_id for r in all_runs]
+if state.get("segment_run") not in ids:
+    state["segment_run"] = ids[-1]
+chosen = st.selectbox(
+    "Run",
+    ids,
+    key="segment_run",
+    width=420,
+    format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
+)
+run = next(r for r in all_runs if r.run_id == chosen)
+cells = st.columns(4)
+method = cells[0].radio(
+    "Method", projection.METHODS, format_func=str.upper, horizontal=True, key="explore_method"
+)
+dims = cells[1].radio(
+    "Dimensions", (2, 3), format_func=lambda d: f"{d}-D", horizontal=True, key="explore_dims"
+)
+colour = cells[2].selectbox(
+    "Colour by", ["Segment", *projection.colour_features(ws, run.run_id)], key="explore_colour"
+)
+view = cells[3].radio(
+    "View",
+    ("Points", "Density"),
+    horizontal=True,
+    key="explore_view",
+    disabled=dims == 3,
+    help="Density: where customers crowd, over every projected customer (2-D only).",
+)
+st.caption(projection.HELP["method"] + " " + projection.HELP["dims"])
+params = {"method": method, "dims": dims}
+try:
+    if method == "umap":
+        extra, submitted = umap_form(run)
+        params.update(extra)
+        compute_umap(run, params, submitted)
+    proj = load(ws, str(ws.path), run.run_id, str(run.created_at), params)
+    feature = None if colour == "Segment" else colour
+    points = drawn(ws, proj, str(ws.path), str(run.created_at), proj.key, feature)
+except SegmentationError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(projection.describe(proj, points))
+if view == "Density" and dims == 2:
+    chart = explore_charts.density_map(proj.points, axis_titles=proj.axis_titles)
+    st.plotly_chart(chart, key="explore_density")
+else:
+    figure = explore_charts.projection_map(
+        points.frame,
+        axis_titles=proj.axis_titles,
+        features=points.features,
+        colour=points.colour,
+        segments=[s.name for s in run.segments],
+        loadings=proj.loadings if dims == 2 else None,
+        revision=proj.key,
+    )
+    if dims == 2:
+        st.plotly_chart(
+            figure,
+            key=CHART,
+            on_select=partial(remember_selection, proj),
+            selection_mode=("lasso", "box"),
+        )
+        st.caption("Draw a lasso or a box to select customers; double-click the chart to clear.")
+    else:
+        st.plotly_chart(figure, key="explore_chart_3d")
+        st.caption("Drag to turn the map; selections work on the 2-D map.")
+if proj.explained_variance is not None:
+    with st.expander("PCA: explained variance and loadings"):
+        left, right = st.columns([1, 2])
+        left.plotly_chart(
+            explore_charts.explained_variance(proj.explained_variance), key="explore_variance"
+        )
+        right.dataframe(proj.loadings.round(3))
+        right.caption("Loadings: the weight of each prepared feature in each component.")
+selection = state.get("explore_selection")
+if selection and selection["run_id"] == run.run_id and selection["ids"]:
+    show_selection(run, selection["ids"])

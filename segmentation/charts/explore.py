@@ -1,0 +1,230 @@
+"""Charts of the Explore page: the customer map (PCA / UMAP), its density, PCA's variance and a
+selection's profile against everyone. Pure functions: data in, plotly figure out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .base import ACCENT, COLORS, style
+
+UNASSIGNED_COLOR = "#b0b7bc"
+_AXES = ("x", "y", "z")
+
+
+def projection_map(
+    points: pd.DataFrame,
+    *,
+    axis_titles: Sequence[str],
+    features: Sequence[str] = (),
+    colour: str | None = None,
+    segments: Sequence[str] | None = None,
+    loadings: pd.DataFrame | None = None,
+    revision: str | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """Customers as points (WebGL), coloured by segment (one legend entry each, click to hide)
+    or by a feature (continuous scale, 2nd to 98th percentile); 2-D or 3-D from the columns.
+
+    ``points`` has ``customer_id, segment, x, y[, z]`` and the ``features`` shown on hover;
+    ``customdata`` holds the customer id first, for selections. ``loadings`` (2-D PCA) adds
+    biplot arrows for the features that weigh most on the two axes.
+    """
+    dims = 3 if "z" in points else 2
+    size = 3 if len(points) > 10_000 else 5 if len(points) > 2_000 else 7
+    hover = _hover(features)
+    fig = go.Figure()
+    if colour is None:
+        order = list(segments) if segments is not None else _categories(points["segment"])
+        for i, name in enumerate(order):
+            part = points[points["segment"] == name]
+            if part.empty:
+                continue
+            color = UNASSIGNED_COLOR if name == "Unassigned" else COLORS[i % len(COLORS)]
+            fig.add_trace(_trace(part, dims, features, hover, name, {"color": color}, size))
+    else:
+        values = points[colour].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0)
+        marker = {
+            "color": values,
+            "colorscale": "Viridis",
+            "cmin": float(low),
+            "cmax": float(high) if high > low else float(low) + 1.0,
+            "colorbar": {"title": {"text": colour}, "thickness": 12},
+        }
+        fig.add_trace(_trace(points, dims, features, hover, colour, marker, size))
+    if dims == 2:
+        fig.update_xaxes(title=axis_titles[0], zeroline=False)
+        fig.update_yaxes(title=axis_titles[1], zeroline=False)
+        if loadings is not None:
+            _add_arrows(fig, points, loadings)
+    else:
+        fig.update_layout(
+            scene={
+                "xaxis_title": axis_titles[0],
+                "yaxis_title": axis_titles[1],
+                "zaxis_title": axis_titles[2],
+                "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.0}},
+            }
+        )
+    fig.update_layout(
+        legend={"itemsizing": "constant", "title": {"text": "Segment (click to hide)"}},
+        uirevision=revision,
+        hovermode="closest",
+    )
+    style(fig, height=height)
+    fig.update_layout(margin={"t": 36})  # room for the mode bar above the legend
+    return fig
+
+
+def _categories(column: pd.Series) -> list[str]:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return sorted(column.astype(str).unique())
+
+
+def _hover(features: Sequence[str]) -> str:
+    lines = ["<b>%{customdata[0]}</b>", "%{customdata[1]}"]
+    lines += [f"{f}: %{{customdata[{i + 2}]:,.4~g}}" for i, f in enumerate(features)]
+    return "<br>".join(lines) + "<extra></extra>"
+
+
+def _trace(part, dims, features, hover, name, marker, size):
+    custom = np.column_stack(
+        [part["customer_id"].astype(str), part["segment"].astype(str)]
+        + [part[f].to_numpy(dtype=float) for f in features]
+    )
+    common = {
+        "name": str(name),
+        "mode": "markers",
+        "customdata": custom,
+        "hovertemplate": hover,
+        "showlegend": "colorbar" not in marker,
+    }
+    if dims == 3:
+        marker = {**marker, "size": max(2, size - 2), "opacity": 0.7}
+        return go.Scatter3d(x=part["x"], y=part["y"], z=part["z"], marker=marker, **common)
+    marker = {**marker, "size": size, "opacity": 0.7}
+    return go.Scattergl(x=part["x"], y=part["y"], marker=marker, **common)
+
+
+def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, top: int = 6):
+    weights = loadings.iloc[:, :2]
+    strongest = weights.pow(2).sum(axis=1).sort_values(ascending=False).index[:top]
+    spread = min(np.ptp(points["x"].to_numpy()), np.ptp(points["y"].to_numpy())) or 1.0
+    longest = float(np.sqrt(weights.loc[strongest].pow(2).sum(axis=1)).max()) or 1.0
+    scale = 0.4 * spread / longest
+    for feature in strongest:
+        lx, ly = weights.loc[feature].to_numpy() * scale
+        arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "ax": 0, "ay": 0}
+        fig.add_annotation(
+            x=lx, y=ly, text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
+            arrowcolor="#37474f", **arrow,
+        )  # fmt: skip
+        fig.add_annotation(
+            x=lx * 1.12,
+            y=ly * 1.12,
+            xref="x",
+            yref="y",
+            showarrow=False,
+            text=str(feature),
+            font={"size": 12, "color": "#263238"},
+            bgcolor="rgba(255,255,255,0.75)",
+        )
+
+
+def density_map(
+    points: pd.DataFrame, *, axis_titles: Sequence[str], height: int = 560
+) -> go.Figure:
+    """Where customers crowd: filled contours of the (smoothed, log) point density over every
+    projected customer, with each segment's name at its median position."""
+    from scipy.ndimage import gaussian_filter
+
+    x, y = points["x"].to_numpy(dtype=float), points["y"].to_numpy(dtype=float)
+    bins = int(np.clip(np.sqrt(len(x)) / 2, 30, 150))
+    counts, xedges, yedges = np.histogram2d(x, y, bins=bins)
+    density = gaussian_filter(np.log1p(counts.T), sigma=1.0)
+    fig = go.Figure(
+        go.Contour(
+            z=density,
+            x=(xedges[:-1] + xedges[1:]) / 2,
+            y=(yedges[:-1] + yedges[1:]) / 2,
+            colorscale=[[0.0, "rgba(255,255,255,0)"], [0.08, "#e4eef0"], [1.0, "#1f4e51"]],
+            showscale=False,
+            line={"width": 0},
+            ncontours=14,
+            customdata=counts.T,
+            hovertemplate="%{customdata:,.0f} customers here<extra></extra>",
+        )
+    )
+    centres = points.groupby("segment", observed=True)[["x", "y"]].median()
+    for name, (cx, cy) in centres.iterrows():
+        fig.add_annotation(
+            x=cx,
+            y=cy,
+            text=str(name),
+            showarrow=False,
+            font={"size": 12, "color": "#263238"},
+            bgcolor="rgba(255,255,255,0.8)",
+            bordercolor=COLORS[1],
+            borderpad=2,
+        )
+    fig.update_xaxes(title=axis_titles[0], zeroline=False, showgrid=False)
+    fig.update_yaxes(title=axis_titles[1], zeroline=False, showgrid=False)
+    return style(fig, height=height)
+
+
+def explained_variance(variance: Sequence[float]) -> go.Figure:
+    """Share of the variance each principal component explains, and the running total."""
+    labels = [f"PC{i + 1}" for i in range(len(variance))]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=list(variance),
+            marker_color=ACCENT,
+            text=[f"{v:.0%}" for v in variance],
+            textposition="auto",
+            hovertemplate="%{x}: %{y:.1%} of the variance<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=np.cumsum(variance),
+            mode="lines+markers",
+            marker_color=COLORS[1],
+            name="cumulative",
+            hovertemplate="up to %{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title="explained variance")
+    fig.update_layout(showlegend=False)
+    return style(fig, height=260)
+
+
+def selection_index(features: pd.DataFrame) -> go.Figure:
+    """Index of the selection's mean against everyone's (100 = the same), per feature."""
+    frame = features.dropna(subset=["index"]).iloc[::-1]
+    colors = [COLORS[0] if v >= 100 else COLORS[3] for v in frame["index"]]
+    fig = go.Figure(
+        go.Bar(
+            x=frame["index"],
+            y=frame["feature"],
+            orientation="h",
+            marker_color=colors,
+            text=[f"{v:,.0f}" for v in frame["index"]],
+            textposition="auto",
+            customdata=np.column_stack([frame["selected_mean"], frame["overall_mean"]])
+            if len(frame)
+            else None,
+            hovertemplate="%{y}: index %{x:,.0f}<br>selected mean %{customdata[0]:,.4~g}"
+            "<br>everyone %{customdata[1]:,.4~g}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=100, line_dash="dot", line_color="#607d8b")
+    fig.update_xaxes(title="index (selected mean / everyone's mean x 100)")
+    return style(fig, height=max(200, 34 * len(frame) + 70))
