@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from segmentation import audiences
+from segmentation import audiences, exportfiles, exportlog
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
 from segmentation.runs import list_runs
@@ -62,7 +62,10 @@ def choose(run) -> dict:
     )
     left, middle, right = st.columns(3)
     fmt = left.selectbox(
-        "Format", list(audiences.FORMATS), format_func=audiences.FORMATS.get, key="export_format"
+        "Format",
+        list(exportfiles.FORMATS),
+        format_func=exportfiles.FORMATS.get,
+        key="export_format",
     )
     tables = [t.name for t in ws.tables(kind="customers")]
     contacts = middle.selectbox("Contact table", [AUTOMATIC, *tables], key="export_contacts")
@@ -73,7 +76,7 @@ def choose(run) -> dict:
     except SegmentationError as exc:
         st.error(str(exc))
         st.stop()
-    hashed = fmt in audiences.HASHED
+    hashed = fmt in exportfiles.HASHED
     columns = st.multiselect(
         "Columns after customer_id, segment_id, segment",
         found["contact_fields"] + found["features"],
@@ -171,10 +174,10 @@ except SegmentationError as exc:
 show_plan(plan)
 if st.button("Export", type="primary", key="export_go", disabled=not plan.rows):
     with tempfile.TemporaryDirectory() as folder, st.spinner("Writing files"):
-        out = Path(folder) / audiences.file_name(run.run_id, options["fmt"])
+        out = Path(folder) / exportfiles.file_name(run.run_id, options["fmt"])
         try:
             result = audiences.export_audience(ws, run.run_id, out, location="download", **options)
-            state["export_download"] = (run.run_id, result.export_id, audiences.download_bundle(result))  # fmt: skip
+            state["export_download"] = (run.run_id, result.export_id, exportfiles.download_bundle(result))  # fmt: skip
         except SegmentationError as exc:
             st.error(str(exc))
 ready = state.get("export_download")
@@ -185,7 +188,7 @@ if ready and ready[0] == run.run_id:
         f"Download {name}", data, file_name=name, mime=mime, key="export_file", on_click="ignore"
     )
 st.subheader("Export log")
-log = audiences.exports_frame(ws)
+log = exportlog.exports_frame(ws)
 if log.empty:
     st.caption("No exports yet.")
 else:

@@ -3,15 +3,9 @@
 :func:`plan_export` works out what an export would write without writing it: the customers of
 the chosen segments and audiences (their overlap counted), minus a suppression list, a seeded
 holdout per segment, and for ad platforms the normalized and hashed identifiers, with a
-match-readiness report per segment. :func:`export_audience` writes the files, then records the
-export (files and their SHA-256) in the workspace; :func:`list_exports` lists those records.
-
-Formats: ``csv`` (one file), ``zip`` (one CSV per segment), ``xlsx`` (a sheet per segment and
-a summary), ``parquet``, ``google-ads`` (Customer Match upload file) and ``meta`` (custom
-audience file). File formats start with ``customer_id, segment_id, segment``; the two hashed
-formats hold only the platform's columns (:mod:`.identifiers`). Holdout customers go to their own
-file(s), named like the export with ``-holdout``; for hashed formats the holdout file is a CSV of
-``customer_id, segment_id, segment`` (it is for measuring the campaign, not for uploading).
+match-readiness report per segment. :func:`export_audience` writes the files
+(:mod:`.exportfiles`, which lists the formats), then records the export (files and their
+SHA-256) in the workspace; :func:`.exportlog.list_exports` lists those records.
 
 >>> result = export_audience(ws, "r1", "vip.csv", segments=[2], holdout=0.1)  # doctest: +SKIP
 >>> result.files, result.rows, result.holdout_rows  # doctest: +SKIP
@@ -20,19 +14,11 @@ file(s), named like the export with ``-holdout``; for hashed formats the holdout
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 import math
 import os
-import re
-import unicodedata
-import uuid
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from . import identifiers
-from .errors import InvalidParameterError, SegmentationError, TableNotFoundError, param_error
+from .errors import InvalidParameterError, SegmentationError, param_error
+from .exportfiles import FORMATS, HASHED, KEY_COLUMNS, ExportFile, write_files
+from .exportlog import record_export
 from .identifiers import Suppression, suppression_key
 from .identifiers import read_suppression as read_suppression  # the page's and CLI's entry
 from .workspace import META, TableInfo, Workspace, quote_ident
@@ -49,39 +37,15 @@ from .workspace import META, TableInfo, Workspace, quote_ident
 if TYPE_CHECKING:
     from .runs import Run
 
-FORMATS = {
-    "csv": "CSV (one file)",
-    "zip": "ZIP of one CSV per segment",
-    "xlsx": "Excel (a sheet per segment and a summary)",
-    "parquet": "Parquet",
-    "google-ads": "Google Ads Customer Match (hashed)",
-    "meta": "Meta custom audience (hashed)",
-}
-HASHED = {"google-ads": "google", "meta": "meta"}
-KEY_COLUMNS = ("customer_id", "segment_id", "segment")
 DEFAULT_MIN_SIZE = 100
 ALPHA, POWER = 0.05, 0.80
-_RISKY = r"^[=+\-@\t\r]"  # cells a spreadsheet would read as a formula
 _NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "REAL", "SMALLINT", "TINYINT", "HUGEINT")
-_EXCEL_ROWS = 1_048_575
 _EXTRA_NAMES = {
     "city": ("city", "town"),
     "state": ("state", "province", "region", "county", "statecode"),
     "dob": ("dob", "dateofbirth", "birthdate", "birthday"),
     "gender": ("gender", "sex"),
 }
-_DDL = f"""
-CREATE TABLE IF NOT EXISTS {META}.exports (
-    export_id VARCHAR NOT NULL, seq INTEGER NOT NULL, created_at TIMESTAMP NOT NULL,
-    run_id VARCHAR NOT NULL, segments VARCHAR NOT NULL, audiences VARCHAR NOT NULL,
-    format VARCHAR NOT NULL, rows BIGINT NOT NULL, holdout_rows BIGINT NOT NULL,
-    suppressed BIGINT NOT NULL, dropped_invalid BIGINT NOT NULL, files VARCHAR NOT NULL,
-    options VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {META}.export_holdouts (
-    export_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, segment_id INTEGER NOT NULL
-);
-"""
 Progress = Callable[[float, str], None]
 
 
@@ -583,20 +547,7 @@ def _segment_report(run, opts, frame, suppressed, no_identifier, keep, held, ide
     return report
 
 
-# -- writing ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExportFile:
-    """One written file: ``role`` is ``audience`` or ``holdout``."""
-
-    role: str
-    path: str
-    rows: int
-    sha256: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
+# -- writing and recording ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ExportResult:
     """A finished export: its audit id, files and counts."""
@@ -659,313 +610,16 @@ def export_audience(
     if not path.parent.is_dir():
         raise SegmentationError(f"The folder {path.parent} does not exist; create it first.")
     report(0.6, "Writing files")
-    files = _write_all(plan, path)
+    files = write_files(plan, path)
     report(0.9, "Recording the export")
     try:
-        export_id = _record(ws, plan, files, location)
+        export_id = record_export(ws, plan, files, location)
     except BaseException:
         for f in files:
             Path(f.path).unlink(missing_ok=True)
         raise
     report(1.0, f"Export {export_id}: {plan.rows:,} customers")
     return ExportResult(export_id, plan, files)
-
-
-def _holdout_path(path: Path, fmt: str) -> Path:
-    suffix = ".csv" if fmt in HASHED else path.suffix
-    return path.with_name(f"{path.stem}-holdout{suffix}")
-
-
-def _write_all(plan: ExportPlan, path: Path) -> list[ExportFile]:
-    fmt = plan.options.fmt
-    jobs = [("audience", path, plan.audience, fmt)]
-    if plan.options.holdout:
-        jobs.append(
-            ("holdout", _holdout_path(path, fmt), plan.holdout, "csv" if fmt in HASHED else fmt)
-        )
-    written: list[tuple[Path, Path]] = []
-    try:
-        for _, target, frame, kind in jobs:
-            temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-            written.append((temp, target))
-            _write(frame, temp, kind, plan)
-        for temp, target in written:
-            os.replace(temp, target)
-    except OSError as exc:
-        for temp, _ in written:
-            temp.unlink(missing_ok=True)
-        raise SegmentationError(
-            f"Cannot write {path}: {exc.strerror or exc}. Check the folder."
-        ) from exc
-    return [
-        ExportFile(role, str(target), len(frame), _sha256(target))
-        for role, target, frame, _ in jobs
-    ]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR)
-    get a leading ``'``; numeric columns are left as they are.
-
-    >>> neutralize(pd.DataFrame({"a": ["=1+2", "ok"], "n": [-1, 2]}))["a"].tolist()
-    ["'=1+2", 'ok']
-    """
-    out = frame.copy()
-    for col in out.columns:
-        series = out[col]
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            text = series.astype("string")
-            risky = text.str.contains(_RISKY, regex=True).fillna(False).astype(bool)
-            if risky.any():
-                out[col] = series.where(~risky, "'" + text)
-    return out
-
-
-def _csv_bytes(frame: pd.DataFrame, *, safe: bool = True) -> bytes:
-    """CSV text: the header as plain names, the rows through pyarrow (fast for millions)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    frame = neutralize(frame) if safe else frame
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow([str(c) for c in frame.columns])
-    body = io.BytesIO()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if len(table):
-        pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False))
-    return head.getvalue().encode("utf-8") + body.getvalue()
-
-
-def _slug(text: str) -> str:
-    """A file-name part: ``"Big spenders (EU)"`` -> ``big-spenders-eu``."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "segment"
-
-
-def _sheet_name(segment_id: int, name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\']", " ", f"{segment_id} {name}").strip()[:31]
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        candidate = f"{base[: 31 - len(str(n)) - 1]}~{n}"
-        n += 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def _groups(frame: pd.DataFrame, plan: ExportPlan):
-    """(segment_id, name, rows) for every chosen segment, empty ones included."""
-    for segment_id, name in zip(plan.segments["segment_id"], plan.segments["segment"], strict=True):
-        yield int(segment_id), name, frame[frame["segment_id"] == segment_id]
-
-
-def _write(frame: pd.DataFrame, path: Path, kind: str, plan: ExportPlan) -> None:
-    if kind in HASHED:
-        path.write_bytes(_csv_bytes(frame.drop(columns=list(KEY_COLUMNS)), safe=False))
-    elif kind == "csv":
-        path.write_bytes(_csv_bytes(frame))
-    elif kind == "parquet":
-        frame.to_parquet(path, index=False)
-    elif kind == "zip":
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for segment_id, name, rows in _groups(frame, plan):
-                archive.writestr(f"segment-{segment_id}-{_slug(name)}.csv", _csv_bytes(rows))
-    else:
-        _write_excel(frame, path, plan)
-
-
-def _write_excel(frame: pd.DataFrame, path: Path, plan: ExportPlan) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def clean(part: pd.DataFrame) -> pd.DataFrame:
-        part = neutralize(part)
-        for col in part.columns:
-            if pd.api.types.is_object_dtype(part[col]) or pd.api.types.is_string_dtype(part[col]):
-                part[col] = (
-                    part[col].astype("string").str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
-                )
-        return part
-
-    summary = plan.segments[["segment_id", "segment", "rows", "holdout_rows", "small"]].rename(
-        columns={"rows": "customers", "small": f"under {plan.options.min_size}"}
-    )
-    used = {"summary"}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        clean(summary).to_excel(writer, sheet_name="Summary", index=False)
-        for segment_id, name, rows in _groups(frame, plan):
-            if len(rows) > _EXCEL_ROWS:
-                raise InvalidParameterError(
-                    f"Segment {segment_id} has {len(rows):,} rows, more than an Excel sheet holds "
-                    f"({_EXCEL_ROWS:,}); export it as csv, zip or parquet."
-                )
-            clean(rows).to_excel(
-                writer, sheet_name=_sheet_name(segment_id, name, used), index=False
-            )
-
-
-# -- the audit log ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExportRecord:
-    """One recorded export."""
-
-    export_id: str
-    created_at: datetime
-    run_id: str
-    segments: list[int]
-    audiences: list[str]
-    format: str
-    rows: int
-    holdout_rows: int
-    suppressed: int
-    dropped_invalid: int
-    files: list[dict[str, Any]]
-    options: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out["created_at"] = self.created_at.isoformat(timespec="seconds")
-        return out
-
-
-def _record(ws: Workspace, plan: ExportPlan, files: list[ExportFile], location: str | None) -> str:
-    ws.ensure_schema(_DDL)
-    recorded = [
-        {**f.to_dict(), "path": f"{location}/{Path(f.path).name}" if location else f.path}
-        for f in files
-    ]
-    segments = [int(s) for s in plan.segments["segment_id"]]
-    with ws.transaction() as cur:
-        seq = cur.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {META}.exports").fetchall()[0][0]
-        export_id = f"e{seq}"
-        cur.execute(
-            f"INSERT INTO {META}.exports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                export_id,
-                seq,
-                datetime.now(),
-                plan.run.run_id,
-                json.dumps(segments),
-                json.dumps(list(plan.options.audiences)),
-                plan.options.fmt,
-                plan.rows,
-                plan.holdout_rows,
-                plan.suppressed,
-                plan.dropped_invalid,
-                json.dumps(recorded),
-                json.dumps(plan.options.to_dict() | {"contacts": plan.contacts}, default=str),
-            ],
-        ).fetchall()
-        if plan.holdout_rows:
-            cur.register("__holdout", plan.holdout[["customer_id", "segment_id"]])
-            cur.execute(
-                f"INSERT INTO {META}.export_holdouts SELECT ?, customer_id, segment_id "
-                "FROM __holdout",
-                [export_id],
-            ).fetchall()
-            cur.unregister("__holdout")
-    return export_id
-
-
-def holdout_members(ws: Workspace, export_id: str) -> pd.DataFrame:
-    """``customer_id, segment_id`` of an export's holdout, kept in the workspace so the
-    campaign's lift can be measured later (targeted customers: the export's files)."""
-    ws.ensure_schema(_DDL)
-    if not ws.query(f"SELECT count(*) FROM {META}.exports WHERE export_id = ?", [export_id])[0][0]:
-        raise TableNotFoundError(
-            f"There is no export {export_id!r}; list them with `segment exports`."
-        )
-    return ws.query_df(
-        f"SELECT customer_id, segment_id FROM {META}.export_holdouts WHERE export_id = ? "
-        "ORDER BY segment_id, customer_id",
-        [export_id],
-    )
-
-
-def list_exports(ws: Workspace, run_id: str | None = None) -> list[ExportRecord]:
-    """Recorded exports, oldest first, optionally of one run."""
-    ws.ensure_schema(_DDL)
-    sql = (
-        "SELECT export_id, created_at, run_id, segments, audiences, format, rows, holdout_rows, "
-        f"suppressed, dropped_invalid, files, options FROM {META}.exports"
-    )
-    rows = ws.query(
-        sql + (" WHERE run_id = ?" if run_id else "") + " ORDER BY seq", [run_id] if run_id else []
-    )
-    return [
-        ExportRecord(
-            r[0],
-            r[1],
-            r[2],
-            json.loads(r[3]),
-            json.loads(r[4]),
-            r[5],
-            int(r[6]),
-            int(r[7]),
-            int(r[8]),
-            int(r[9]),
-            json.loads(r[10]),
-            json.loads(r[11]),
-        )
-        for r in rows
-    ]
-
-
-def exports_frame(ws: Workspace, run_id: str | None = None) -> pd.DataFrame:
-    """The audit log as a table for display (one row per export)."""
-    return pd.DataFrame(
-        [
-            {
-                "export": e.export_id,
-                "when": e.created_at,
-                "run": e.run_id,
-                "format": e.format,
-                "segments": ", ".join(map(str, e.segments)),
-                "audiences": ", ".join(e.audiences),
-                "rows": e.rows,
-                "holdout": e.holdout_rows,
-                "suppressed": e.suppressed,
-                "dropped": e.dropped_invalid,
-                "files": "; ".join(
-                    f"{Path(f['path']).name} ({f['sha256'][:12]}…)" for f in e.files
-                ),
-            }
-            for e in list_exports(ws, run_id)
-        ]
-    )
-
-
-def file_name(run_id: str, fmt: str) -> str:
-    """A default file name for an export, e.g. ``r3-google-ads.csv``."""
-    extension = {"zip": "zip", "xlsx": "xlsx", "parquet": "parquet"}.get(fmt, "csv")
-    return f"{run_id}-{fmt}.{extension}"
-
-
-def download_bundle(result: ExportResult) -> tuple[str, bytes, str]:
-    """``(file name, bytes, mime type)`` to offer for download: the one file, or a ZIP of all."""
-    mimes = {
-        ".csv": "text/csv",
-        ".zip": "application/zip",
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-    paths = [Path(f.path) for f in result.files]
-    if len(paths) == 1:
-        return (
-            paths[0].name,
-            paths[0].read_bytes(),
-            mimes.get(paths[0].suffix, "application/octet-stream"),
-        )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for p in paths:
-            archive.write(p, p.name)
-    return f"{paths[0].stem}-export.zip", buffer.getvalue(), "application/zip"
 
 
 def export_run(ws: Workspace, run_id: str, out: str | Path, *, fmt: str = "csv") -> dict[str, Any]:

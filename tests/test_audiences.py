@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segmentation import audiences, identifiers, runs
+from segmentation import audiences, exportfiles, exportlog, identifiers, runs
 from segmentation.errors import InvalidParameterError, TableNotFoundError
 from segmentation.features import build_features
 from segmentation.ingest import ingest_file
@@ -72,7 +72,7 @@ def test_csv_has_the_key_columns_first_and_the_audit_has_its_sha256(ws, tmp_path
     assert len(frame) == result.rows == 800 and frame["customer_id"].is_unique
     names = {s.segment_id: s.name for s in runs.get_run(ws, "r1").segments}
     assert (frame["segment"] == frame["segment_id"].map(names)).all()
-    record = audiences.list_exports(ws)[-1]
+    record = exportlog.list_exports(ws)[-1]
     assert record.export_id == result.export_id and record.format == "csv"
     assert record.files == [
         {"role": "audience", "path": str(out), "rows": 800, "sha256": sha_file(out)}
@@ -126,7 +126,7 @@ def test_formula_injection_is_neutralized_in_csv_and_excel_not_in_numbers(ws, tm
     sheet = openpyxl.load_workbook(tmp_path / "f.xlsx")['2 =HYPERLINK("http   x","y")']
     cell = sheet["C2"]
     assert cell.value == '\'=HYPERLINK("http://x","y")' and cell.data_type == "s"
-    numbers = audiences.neutralize(pd.DataFrame({"n": [-1.5, 2.0], "t": ["-1", "@x"]}))
+    numbers = exportfiles.neutralize(pd.DataFrame({"n": [-1.5, 2.0], "t": ["-1", "@x"]}))
     assert numbers["n"].tolist() == [-1.5, 2.0] and numbers["t"].tolist() == ["'-1", "'@x"]
 
 
@@ -203,13 +203,13 @@ def test_holdout_is_stratified_disjoint_and_reproducible_by_seed(ws):
 def test_holdout_files_are_written_beside_and_recorded(ws, tmp_path):
     result = audiences.export_audience(ws, "r1", tmp_path / "h.zip", fmt="zip", holdout=0.2)
     assert [Path(f.path).name for f in result.files] == ["h.zip", "h-holdout.zip"]
-    record = audiences.list_exports(ws)[-1]
+    record = exportlog.list_exports(ws)[-1]
     assert record.holdout_rows == result.holdout_rows == 160
     assert [f["sha256"] for f in record.files] == [sha_file(f.path) for f in result.files]
-    kept = audiences.holdout_members(ws, result.export_id)
+    kept = exportlog.holdout_members(ws, result.export_id)
     assert set(kept["customer_id"]) == set(result.plan.holdout["customer_id"])
     with pytest.raises(TableNotFoundError, match="no export 'e999'"):
-        audiences.holdout_members(ws, "e999")
+        exportlog.holdout_members(ws, "e999")
 
 
 def test_suppression_by_id_and_by_differently_written_email(ws, contacts):
@@ -256,7 +256,7 @@ def test_minimum_detectable_effect_is_the_two_proportion_formula():
 
 
 def test_wrong_choices_are_refused_before_anything_is_written(ws, tmp_path):
-    before = len(audiences.list_exports(ws))
+    before = len(exportlog.list_exports(ws))
     cases = [
         ({"segments": [9]}, "no segment 9; its segments are 1, 2, 3, 4"),
         ({"holdout": 1.0}, r"'holdout' parameter must be a fraction in the open interval \(0, 1\)"),
@@ -269,7 +269,7 @@ def test_wrong_choices_are_refused_before_anything_is_written(ws, tmp_path):
     for options, message in cases:
         with pytest.raises((InvalidParameterError, TableNotFoundError), match=message):
             audiences.export_audience(ws, "r1", tmp_path / "x.csv", **options)
-    assert not list(tmp_path.iterdir()) and len(audiences.list_exports(ws)) == before
+    assert not list(tmp_path.iterdir()) and len(exportlog.list_exports(ws)) == before
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -8,15 +8,9 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError, SegmentationError
-from segmentation.features import (
-    BEHAVIOURAL_FEATURES,
-    FEATURE_HELP,
-    FeatureResult,
-    build_features,
-    feature_sql,
-    share_column_names,
-)
+from segmentation.features import BEHAVIOURAL_FEATURES, FEATURE_HELP, FeatureResult, build_features
 from segmentation.ingest import ingest_file
+from segmentation.transaction_features import feature_sql, share_column_names
 from segmentation.workspace import open_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

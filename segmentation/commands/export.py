@@ -77,7 +77,7 @@ def add_commands(sub, shared) -> None:
     p.add_argument("--run", dest="of_run", metavar="RUN_ID", help="only the exports of one run")
 
     def exports(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..audiences import list_exports
+        from ..exportlog import list_exports
 
         records = list_exports(shared.workspace(args), args.of_run)
         data = {"exports": [r.to_dict() for r in records]}
