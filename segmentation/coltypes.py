@@ -18,6 +18,7 @@ SAMPLE_ROWS = 20_000
 MIN_SHARE = 0.98  # share of non-missing sample values that must convert for a type to be chosen
 NA_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat")
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
+FINITE = "CASE WHEN isfinite({col}) THEN {col} END"  # NaN and infinities become missing
 _NUMERIC = (
     "BIGINT",
     "INTEGER",
@@ -44,13 +45,19 @@ class ColumnPlan:
     date_format: str | None = None  # the format that was chosen, for dates read from text
     note: str | None = None  # something the user should know (shown as a warning)
     converted: bool = False  # text converted to another type: failures are counted
+    post: str | None = None  # applied to the converted column, e.g. FINITE; "{col}" is it
+
+    def final_sql(self) -> str:
+        """The loaded value in one expression (for counting conversion failures)."""
+        return self.post.format(col=f"({self.expr})") if self.post else self.expr
 
 
 def value_sql(col: str) -> str:
     """The trimmed text of a staged column, with empty strings and NA tokens as NULL."""
     q = quote_ident(col)
     tokens = ", ".join(f"'{t}'" for t in NA_TOKENS)
-    return f"CASE WHEN lower(trim({q})) IN ({tokens}, '') THEN NULL ELSE trim({q}) END"
+    # list_contains, not IN (...): DuckDB plans IN lists as joins, which explodes on wide files.
+    return f"CASE WHEN list_contains([{tokens}, ''], lower(trim({q}))) THEN NULL ELSE trim({q}) END"
 
 
 def _date_candidates(date_format: str | None) -> list[tuple[str, list[str]]]:
@@ -108,7 +115,9 @@ def _plan_typed(name: str, dtype: str) -> ColumnPlan:
     """Columns that arrived typed (Parquet, JSON): keep the type where it is a plain one."""
     q = quote_ident(name)
     if dtype in ("DOUBLE", "FLOAT", "REAL"):
-        return ColumnPlan(name, "DOUBLE", f"CASE WHEN isfinite({q}) THEN {q}::DOUBLE END")
+        return ColumnPlan(name, "DOUBLE", f"{q}::DOUBLE", post=FINITE)
+    if dtype in ("UBIGINT", "HUGEINT", "UHUGEINT"):  # may exceed 64-bit integers
+        return ColumnPlan(name, "DOUBLE", f"{q}::DOUBLE")
     if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
         return ColumnPlan(
             name,
@@ -144,7 +153,9 @@ def _plan_text(
         v,
         {
             "n": "count(v)",
-            "int": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d{1,18}'))",
+            "int": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+') "
+            "AND try_cast(v AS BIGINT) IS NOT NULL)",
+            "intlike": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+'))",
             "zeros": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?0\d+'))",
             "num": "count(try_cast(v AS DOUBLE))",
             "comma": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?'))",
@@ -156,6 +167,7 @@ def _plan_text(
         },
     )
     n = stats["n"]
+    t = f"trim({quote_ident(name)})"  # conversions read the trimmed text once (wide files)
     text = ColumnPlan(name, "VARCHAR", f"nullif(trim({quote_ident(name)}), '')")
     if n == 0:
         return text
@@ -166,20 +178,21 @@ def _plan_text(
     if date_format:
         fmts = _date_candidates(date_format)[0][1]
         if enough(_stats(cur, sample, v, {"d": f"count(try_strptime(v, {_fmt_list(fmts)}))"})["d"]):
-            return _date_plan(name, v, fmts, date_format, stats["has_time"] > 0, None)
-    if stats["zeros"] > 0 and stats["int"] == n:
+            return _date_plan(name, t, fmts, date_format, stats["has_time"] > 0, None)
+    if stats["zeros"] > 0 and stats["intlike"] == n:
         return text  # zero-padded codes: the zeros are part of the value
-    if enough(stats["ymd8"]) and stats["int"] == n:
+    if enough(stats["ymd8"]) and stats["intlike"] == n:
         ok = _stats(cur, sample, v, {"d": "count(try_strptime(v, '%Y%m%d'))"})["d"]
         if enough(ok):
-            return _date_plan(name, v, ["%Y%m%d"], "%Y%m%d", False, None)
+            return _date_plan(name, t, ["%Y%m%d"], "%Y%m%d", False, None)
     if enough(stats["int"]):
-        return ColumnPlan(name, "BIGINT", f"try_cast({v} AS BIGINT)", converted=True)
+        return ColumnPlan(name, "BIGINT", f"try_cast({t} AS BIGINT)", converted=True)
+    if stats["intlike"] == n:
+        return text  # whole numbers beyond 64 bits (long codes): keep every digit
     if enough(stats["num"]):
-        x = f"try_cast({v} AS DOUBLE)"
-        return ColumnPlan(name, "DOUBLE", f"CASE WHEN isfinite({x}) THEN {x} END", converted=True)
+        return ColumnPlan(name, "DOUBLE", f"try_cast({t} AS DOUBLE)", post=FINITE, converted=True)
     if decimal_comma and enough(stats["comma"]) and stats["has_comma"] > 0:
-        expr = f"try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)"
+        expr = f"try_cast(replace(replace({t}, '.', ''), ',', '.') AS DOUBLE)"
         return ColumnPlan(
             name,
             "DOUBLE",
@@ -194,7 +207,7 @@ def _plan_text(
             return ColumnPlan(
                 name,
                 target,
-                f"try_cast({v} AS TIMESTAMPTZ)::{target}",
+                f"try_cast({t} AS TIMESTAMPTZ)::{target}",
                 date_format="ISO 8601",
                 converted=True,
             )
@@ -209,7 +222,7 @@ def _plan_text(
                 for i, (_, f) in enumerate(candidates)
             },
         )
-        return _plan_dates(name, v, candidates, counts, stats["has_time"], n) or text
+        return _plan_dates(name, t, candidates, counts, stats["has_time"], n) or text
     return text
 
 
@@ -256,13 +269,22 @@ def as_text_id(plan: ColumnPlan, whole_floats: bool) -> ColumnPlan:
         return plan
     q = quote_ident(plan.name)
     if plan.type in ("DOUBLE", "BIGINT") and not plan.converted:  # typed source
-        expr = (
-            f"CASE WHEN {q} = trunc({q}) THEN {q}::BIGINT::VARCHAR ELSE {q}::VARCHAR END"
-            if plan.type == "DOUBLE"
-            else f"{q}::VARCHAR"
-        )
+        whole = f"try_cast({q} AS HUGEINT)"
+        expr = f"CASE WHEN {whole} = {q} THEN {whole}::VARCHAR ELSE {q}::VARCHAR END"
         return ColumnPlan(plan.name, "VARCHAR", expr)
     expr = f"nullif(trim({q}), '')"
     if whole_floats:
         expr = rf"regexp_replace({expr}, '^([+-]?\d+)\.0+$', '\1')"
     return ColumnPlan(plan.name, "VARCHAR", expr)
+
+
+def select_sql(plans: list[ColumnPlan], stage: str) -> str:
+    """The SELECT that loads a staged table: conversions inside, post-steps outside, so each
+    column's text is read once (a wide file's SQL stays linear in its columns)."""
+    inner = ", ".join(f"{p.expr} AS {quote_ident(p.name)}" for p in plans)
+    outer = ", ".join(
+        (p.post.format(col=quote_ident(p.name)) if p.post else quote_ident(p.name))
+        + f" AS {quote_ident(p.name)}"
+        for p in plans
+    )
+    return f"SELECT {outer} FROM (SELECT {inner} FROM {quote_ident(stage)})"

@@ -70,6 +70,7 @@ ENCODINGS = {
     "utf-16": "utf-16",
 }
 _BATCH_ROWS = 122_880
+MAX_LINE_MB = 2  # longest line read (DuckDB's default; longer values are refused clearly)
 _MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or an Excel workbook)",
     b"\x89PNG": "a PNG image",
@@ -118,9 +119,9 @@ def ingest_file(
     path = Path(path)
     shown = source_name or path.name
     report = progress or (lambda _f, _m: None)
-    fmt = _check_file(path, shown)
     delimiter = _check_choice("delimiter", delimiter, DELIMITERS)
     encoding = _check_choice("encoding", encoding, ENCODINGS)
+    fmt = _check_file(path, shown, encoding)
     if date_format is not None and "%" not in date_format:
         raise InvalidParameterError(
             f"The 'date_format' parameter must be a strptime format such as %d/%m/%Y. "
@@ -137,12 +138,12 @@ def ingest_file(
             raise
         except duckdb.Error as exc:
             raise IngestError(
-                f"{shown}: the file could not be read ({_first_line(exc)}). "
+                f"{shown}: the file could not be read ({_first_line(exc, shown)}). "
                 "Check that it is a complete, valid file of its type."
             ) from exc
         except (OSError, ValueError, UnicodeError) as exc:
             raise IngestError(
-                f"{shown}: the file could not be read ({_first_line(exc)}). "
+                f"{shown}: the file could not be read ({_first_line(exc, shown)}). "
                 "Check that it is a complete, valid file of its type."
             ) from exc
     report(1.0, f"Loaded {info.rows:,} rows into {info.name}")
@@ -150,7 +151,7 @@ def ingest_file(
 
 
 # -- checking the file ---------------------------------------------------------------------
-def _check_file(path: Path, shown: str) -> str:
+def _check_file(path: Path, shown: str, encoding: str | None = None) -> str:
     if not path.is_file():
         raise IngestError(f"{shown}: no such file. Check the path.")
     size = path.stat().st_size
@@ -197,16 +198,25 @@ def _check_file(path: Path, shown: str) -> str:
             "file itself, or give the file its right extension."
         )
     if fmt in ("text", "json") and not lower.endswith(".gz"):
-        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and (
-            head.count(b"\x00") > 0 or _control_share(head) > 0.05
-        ):
-            raise IngestError(
-                f"{shown}: the file holds binary data, not text. Check that you "
-                "picked the data file, exported as CSV or JSON."
-            )
-        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-            raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
+        _check_text_head(head, shown, encoding)
     return fmt
+
+
+def _check_text_head(head: bytes, shown: str, encoding: str | None = None) -> None:
+    """Refuse binary content and blank files (the start of a text file, or of what a .gz holds)."""
+    looks = next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
+    if looks:
+        raise IngestError(
+            f"{shown}: this is {looks} (binary data), not text. Load the data file itself."
+        )
+    utf16 = encoding == "utf-16" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and (head.count(b"\x00") > 0 or _control_share(head) > 0.05):
+        raise IngestError(
+            f"{shown}: the file holds binary data, not text. Check that you "
+            "picked the data file, exported as CSV or JSON."
+        )
+    if not head.replace(b"\x00", b"").strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
+        raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
 
 
 def _control_share(head: bytes) -> float:
@@ -234,9 +244,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+def _first_line(exc: BaseException, shown: str = "the file") -> str:
+    """The useful part of a reader's error, with file paths replaced by the user's file name."""
+    text = str(exc).strip()
+    if "Maximum line size" in text:
+        return f"a line is longer than {MAX_LINE_MB} MB"
+    lines = text.splitlines()
+    first = lines[0][:300] if lines else type(exc).__name__
+    return re.sub(r"""["']?(?<![\w.])/(?:[\w.+-]+/)+[\w.+-]*["']?""", shown, first)
 
 
 # -- opening sources -----------------------------------------------------------------------
@@ -245,6 +260,8 @@ def _open(fmt: str, path: Path, shown: str, tmp: Path, delimiter, encoding) -> _
         return _open_text(path, shown, tmp, delimiter, encoding)
     if fmt == "excel":
         return _open_excel(path, shown)
+    if fmt == "json":
+        path = _without_bom(path, tmp)
     reader = external_reader()
     sql = (
         "SELECT * FROM read_parquet(?)"
@@ -256,17 +273,36 @@ def _open(fmt: str, path: Path, shown: str, tmp: Path, delimiter, encoding) -> _
         arrow = reader.sql(sql, params=[str(path)]).to_arrow_reader(_BATCH_ROWS)
     except duckdb.Error as exc:
         raise IngestError(
-            f"{shown}: not a valid {fmt.capitalize()} file ({_first_line(exc)}). "
+            f"{shown}: not a valid {fmt.capitalize()} file ({_first_line(exc, shown)}). "
             "Export it again, or load it as CSV."
         ) from exc
     return _Scan(arrow, rows, {"format": fmt})
+
+
+def _without_bom(path: Path, tmp: Path) -> Path:
+    """A UTF-8 copy without the byte-order mark, which DuckDB's JSON reader does not skip."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if head.startswith(bom):
+            plain = tmp / "plain.json"
+            with path.open(encoding=encoding) as src, plain.open("w", encoding="utf-8") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            return plain
+    return path
 
 
 def _detect_encoding(path: Path, shown: str, forced: str | None) -> str:
     """'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'latin-1' (checked over the whole file)."""
     with path.open("rb") as fh:
         head = fh.read(4)
-    if forced:
+    if forced == "utf-16" and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = "utf-16-be" if head[:1] == b"\x00" else "utf-16-le"  # no BOM: tell by the zeros
+    elif forced:
         enc = forced
     elif head.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
@@ -310,7 +346,11 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
             with gzip.open(path, "rb") as src, plain.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
         except (OSError, EOFError) as exc:
-            raise IngestError(f"{shown}: the gzip archive is damaged ({exc}).") from exc
+            raise IngestError(
+                f"{shown}: the gzip archive is damaged ({exc}). Download or export it again."
+            ) from exc
+        with plain.open("rb") as fh:
+            _check_text_head(fh.read(65536), shown, encoding)
         path = plain
     enc = _detect_encoding(path, shown, encoding)
     options["encoding"] = enc
@@ -345,8 +385,13 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         options["delimiter"] = "whitespace"
     else:
         options["delimiter"] = sniff["delim"]
-    names, renamed = _column_names(lines, sniff)
+    names, renamed = _column_names(path, sniff)
     warnings += renamed
+    if options["delimiter"] != "whitespace" and _odd_count(path, sniff["quote"] or '"'):
+        warnings.append(
+            "The file has an odd number of quote characters: its last field is not closed, so "
+            "the file may have been cut short. Check its last rows."
+        )
     options["header"] = sniff["header"]
     if len(lines) < 2 and sniff["header"]:
         raise IngestError(
@@ -363,7 +408,7 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
     sql = (
         "SELECT * FROM read_csv(?, delim = ?, quote = ?, escape = ?, header = ?, names = ?, "
         "all_varchar = true, ignore_errors = true, store_rejects = true, "
-        "null_padding = false, auto_detect = true)"
+        f"null_padding = false, auto_detect = true, max_line_size = {MAX_LINE_MB * 2**20})"
     )
     arrow = reader.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     line_bytes = max(sum(len(x) for x in lines) / len(lines), 1.0)
@@ -392,16 +437,31 @@ def _sniff(reader, path: Path, delimiter: str | None, shown: str) -> dict[str, A
     params = [str(path)] + ([delimiter] if delimiter and delimiter != "whitespace" else [])
     try:
         row = reader.execute(
-            f"SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({args}, sample_size = 20480)",
+            f"SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({args}, "
+            f"sample_size = 20480, max_line_size = {MAX_LINE_MB * 2**20})",
             params,
         ).fetchall()[0]
     except duckdb.Error as exc:
+        reason = _first_line(exc, shown)
+        advice = (
+            "Split long values, or export the data again."
+            if "longer than" in reason
+            else "Check the delimiter (--delimiter)."
+        )
         raise IngestError(
-            f"{shown}: the file could not be read as delimited text "
-            f"({_first_line(exc)}). Check the delimiter (--delimiter)."
+            f"{shown}: the file could not be read as delimited text ({reason}). {advice}"
         ) from exc
     clean = [("" if v == "(empty)" else v) for v in row[:3]]
     return {"delim": clean[0] or ",", "quote": clean[1], "escape": clean[2], "header": bool(row[3])}
+
+
+def _odd_count(path: Path, char: str) -> bool:
+    """Whether a character occurs an odd number of times in the file (an unclosed quote)."""
+    target, count = char.encode("utf-8"), 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            count += chunk.count(target)
+    return count % 2 == 1
 
 
 def _whitespace_aligned(lines: list[str], sniff: dict[str, Any]) -> bool:
@@ -434,9 +494,12 @@ def _normalize_whitespace(path: Path, tmp: Path) -> Path:
     return out
 
 
-def _column_names(lines: list[str], sniff: dict[str, Any]) -> tuple[list[str], list[str]]:
-    delim = sniff["delim"]
-    first = next(csv.reader([lines[0]], delimiter=delim, quotechar=sniff["quote"] or '"'))
+def _column_names(path: Path, sniff: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The header's names (the first record, which may span lines inside quotes), made unique."""
+    csv.field_size_limit(MAX_LINE_MB * 2**20)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        records = csv.reader(fh, delimiter=sniff["delim"], quotechar=sniff["quote"] or '"')
+        first = next((r for r in records if any(c.strip() for c in r)), [])
     if not sniff["header"]:
         return [f"column_{i + 1}" for i in range(len(first))], []
     return unique_names([c.strip() for c in first])
@@ -472,7 +535,7 @@ def _open_excel(path: Path, shown: str) -> _Scan:
         frame = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=str)
     except Exception as exc:  # the Excel readers raise many kinds of errors
         raise IngestError(
-            f"{shown}: not a valid Excel workbook ({_first_line(exc)}). Open it in "
+            f"{shown}: not a valid Excel workbook ({_first_line(exc, shown)}). Open it in "
             "Excel and save it again as .xlsx, or export it as CSV."
         ) from exc
     frame = frame.dropna(how="all").dropna(axis=1, how="all")
@@ -520,10 +583,12 @@ def _load(
                     f"broken quotes), e.g. line(s) {', '.join(map(str, lines[:5]))}."
                 )
         if rows == 0:
-            raise IngestError(
-                f"{shown}: no data rows could be read. Check the delimiter and that "
-                "the file has rows under its header."
+            advice = (
+                "Check the delimiter and that the file has rows under its header."
+                if scan.options.get("format") == "text"
+                else "Export the data again with its records."
             )
+            raise IngestError(f"{shown}: no data rows could be read. {advice}")
         report(0.75, "Choosing column types")
         sample = coltypes.make_sample(cur, "__stage")
         plans = coltypes.plan_columns(
@@ -540,8 +605,7 @@ def _load(
         report(0.85, "Writing the table")
         if replace:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-        select = ", ".join(f"{p.expr} AS {quote_ident(p.name)}" for p in plans)
-        cur.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT {select} FROM __stage")
+        cur.execute(f"CREATE TABLE {quote_ident(name)} AS {coltypes.select_sql(plans, '__stage')}")
         unparseable = quality.conversion_failures(cur, "__stage", plans)
         warnings += [
             f"{n:,} value(s) in column {col!r} could not be read as "

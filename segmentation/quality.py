@@ -73,7 +73,7 @@ def conversion_failures(
     failures: dict[str, int] = {}
     for batch in _batches(converted):
         parts = [
-            f"count(*) FILTER (WHERE ({value_sql(p.name)}) IS NOT NULL AND ({p.expr}) IS NULL)"
+            f"count(*) FILTER (WHERE ({value_sql(p.name)}) IS NOT NULL AND ({p.final_sql()}) IS NULL)"
             for p in batch
         ]
         row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(stage)}").fetchall()[0]
