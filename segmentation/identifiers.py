@@ -497,6 +497,13 @@ def read_suppression(data: bytes | str | os.PathLike[str], name: str | None = No
     emails: set[str] = set()
     if id_col is None and email_col is None:
         if len(header) > 1:
+            looks_like_data = any("@" in c or any(ch.isdigit() for ch in c) for c in rows[0])
+            if looks_like_data:  # never echo what may be a customer's e-mail or id
+                raise InvalidParameterError(
+                    f"The suppression list {shown} has several columns and no header; add a "
+                    "header naming a customer_id (or id) or email column, or give one value "
+                    "per line."
+                )
             raise InvalidParameterError(
                 f"The suppression list {shown} has the columns {', '.join(rows[0])}; name one of "
                 "them customer_id (or id) or email, or give one value per line."
