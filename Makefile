@@ -28,5 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_features
+	$(BIN)/python -m benchmarks.bench_projection
+	$(BIN)/python -m benchmarks.bench_export
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
