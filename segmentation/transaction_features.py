@@ -383,10 +383,11 @@ def transaction_plan(
     share_columns: list[str] = []
     if "category" in roles and top > 0:
         report(0.4, "Ranking categories")
-        ranked = cur.execute(
+        ranked = cur.execute(  # the same ranking as top_categories, straight from the lines
             _with(
-                [*scope, _customer_categories_cte(), _top_categories_cte(top)],
-                "SELECT category FROM top_categories ORDER BY category_rank",
+                scope,
+                "SELECT category FROM lines WHERE NOT is_return AND category IS NOT NULL "
+                f"GROUP BY category ORDER BY sum(amount) DESC, category LIMIT {int(top)}",
             ),
             [as_of],
         ).fetchall()
