@@ -17,7 +17,6 @@ written under temporary names and renamed when all are complete (:func:`write_fi
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import re
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .checksums import file_sha256
 from .errors import InvalidParameterError, SegmentationError
 
 if TYPE_CHECKING:
@@ -91,17 +91,9 @@ def write_files(plan: ExportPlan, path: Path) -> list[ExportFile]:
             f"Cannot write {path}: {exc.strerror or exc}. Check the folder."
         ) from exc
     return [
-        ExportFile(role, str(target), len(frame), _sha256(target))
+        ExportFile(role, str(target), len(frame), file_sha256(target))
         for role, target, frame, _ in jobs
     ]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def neutralize(frame: pd.DataFrame) -> pd.DataFrame:

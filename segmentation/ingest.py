@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import re
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any
 import duckdb
 
 from . import coltypes, quality, roles
+from .checksums import file_sha256
 from .errors import IngestError, InvalidParameterError, SegmentationError
 from .workspace import (
     ColumnInfo,
@@ -129,7 +129,7 @@ def ingest_file(
         )
     name = ws.check_new_name(table or safe_table_name(shown), replace=replace)
     report(0.02, f"Checking {shown}")
-    sha = _sha256(path)
+    sha = file_sha256(path)
     with tempfile.TemporaryDirectory(prefix="segment-ingest-") as tmp:
         try:
             scan = _open(fmt, path, shown, Path(tmp), delimiter, encoding)
@@ -234,14 +234,6 @@ def _check_choice(param: str, value: str | None, choices: dict[str, str]) -> str
             f"The {param!r} parameter must be one of {allowed}. Got {value!r} instead."
         )
     return choices[key]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _first_line(exc: BaseException, shown: str = "the file") -> str:

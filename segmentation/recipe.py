@@ -15,13 +15,13 @@ came from, roles, as_of), the feature preparation, the algorithm, its parameters
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from .checksums import file_sha256
 from .errors import InvalidParameterError, SegmentationError
 from .preprocess import PrepConfig
 from .runs import Progress, Run, fitted, get_run, run_segmentation
@@ -145,7 +145,7 @@ def _newer_file(source: dict[str, Any]) -> Path | None:
         if source.get("file_sha256"):
             return None  # the recorded upload name, not a path: use the tables
         raise InvalidParameterError(f"The recipe's [source] file {name!r} does not exist.")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     return None if digest == source.get("file_sha256") else path
 
 
