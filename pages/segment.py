@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from segmentation import charts, runs
@@ -30,9 +29,16 @@ def cached_comparison(_ws, path: str, a: str, b: str, created: tuple):
     return runs.compare_runs(_ws, a, b)
 
 
-def bar(text: str):
+def attempt(call, text: str, **kwargs):
+    """One library call with a progress bar; a SegmentationError is shown, None returned."""
     widget = st.progress(0.0, text=text)
-    return widget, lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m)
+    try:
+        return call(progress=lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m), **kwargs)
+    except SegmentationError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        widget.empty()
 
 
 def param_widget(p: Param, key: str):
@@ -92,22 +98,17 @@ def sweep_section(table: str, prep: PrepConfig | None) -> None:
         low, high = left.slider("k from / to", 2, 15, (2, 10), key="seg_sweep_range")
         algorithm = right.selectbox("With", ["kmeans", "gmm", "ward"], key="seg_sweep_algo")
         if st.button("Run the sweep", key="seg_sweep"):
-            widget, report = bar("Sweeping")
-            try:
-                state["seg_sweep_result"] = (
-                    table,
-                    runs.sweep(
-                        ws,
-                        table,
-                        algorithm=algorithm,
-                        ks=range(low, high + 1),
-                        prep=prep,
-                        progress=report,
-                    ),
-                )
-            except SegmentationError as exc:
-                st.error(str(exc))
-            widget.empty()
+            result = attempt(
+                runs.sweep,
+                "Sweeping",
+                ws=ws,
+                table=table,
+                algorithm=algorithm,
+                ks=range(low, high + 1),
+                prep=prep,
+            )
+            if result is not None:
+                state["seg_sweep_result"] = (table, result)
         found = state.get("seg_sweep_result")
         if found and found[0] == table:
             result = found[1]
@@ -141,21 +142,17 @@ def run_section(table: str, prep: PrepConfig | None) -> None:
             params[p.name] = param_widget(p, f"seg_{algorithm}_{p.name}")
     seed = columns[len(spec.params) % 4].number_input("Seed", 0, 2**31 - 1, 0, key="seg_seed")
     if st.button("Run", type="primary", key="seg_run"):
-        widget, report = bar("Starting")
-        try:
-            run = runs.run_segmentation(
-                ws,
-                table,
-                algorithm=algorithm,
-                params=params,
-                prep=prep,
-                seed=int(seed),
-                progress=report,
-            )
-        except SegmentationError as exc:
-            widget.empty()
-            st.error(str(exc))
-        else:
+        run = attempt(
+            runs.run_segmentation,
+            "Starting",
+            ws=ws,
+            table=table,
+            algorithm=algorithm,
+            params=params,
+            prep=prep,
+            seed=int(seed),
+        )
+        if run is not None:
             state["segment_run"] = run.run_id
             st.rerun()
 
@@ -179,8 +176,7 @@ def show_run(run: runs.Run) -> None:
         st.caption(f"Silhouette on a sample of {m['silhouette_sample_size']:,} customers.")
     sizes, quality, stable = st.tabs(["Sizes", "Silhouette", "Stability"])
     with sizes:
-        frame = pd.DataFrame([{"segment": s.name, "size": s.size} for s in run.segments])
-        st.plotly_chart(charts.sizes(frame), key="seg_sizes")
+        st.plotly_chart(charts.sizes(run.segments), key="seg_sizes")
         if run.algorithm == "ward" and (tree := runs.linkage(ws, run.run_id)) is not None:
             st.plotly_chart(charts.dendrogram(tree, len(run.segments)), key="seg_tree")
     with quality:
@@ -195,15 +191,15 @@ def show_run(run: runs.Run) -> None:
             st.caption("RFM segments are rules, not clusters: no silhouette.")
     with stable:
         if st.button("Check stability (5 refits on bootstrap samples)", key="seg_stab"):
-            with st.spinner("Refitting"):
-                try:
-                    state["seg_stability"] = (run.run_id, runs.stability(ws, run.run_id))
-                except SegmentationError as exc:
-                    st.error(str(exc))
+            result = attempt(runs.stability, "Refitting", ws=ws, run_id=run.run_id)
+            if result is not None:
+                state["seg_stability"] = (run.run_id, result)
         found = state.get("seg_stability")
         if found and found[0] == run.run_id:
-            frame = found[1].to_frame().assign(segment=lambda f: f["segment"] + 1)
-            st.plotly_chart(charts.stability_bars(frame, names, UNSTABLE_BELOW), key="seg_stab_fig")
+            st.plotly_chart(
+                charts.stability_bars(found[1].to_frame(), names, UNSTABLE_BELOW),
+                key="seg_stab_fig",
+            )
             st.caption(
                 f"Mean adjusted Rand index {found[1].score:.2f} over {found[1].runs} "
                 f"refits. Segments under {UNSTABLE_BELOW} are unstable."

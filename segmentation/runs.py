@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -538,7 +538,8 @@ def sweep(
 
 
 def stability(ws: Workspace, run_id: str, *, runs: int = 5, progress: Progress | None = None):
-    """Refit the run on bootstrap samples: mean ARI and per-segment Jaccard; stored as metrics."""
+    """Refit the run on bootstrap samples: mean ARI and per-segment Jaccard (by segment id);
+    the score and the unstable segments are stored with the run's metrics."""
     from . import algorithms, diagnostics
 
     run = get_run(ws, run_id)
@@ -551,9 +552,12 @@ def stability(ws: Workspace, run_id: str, *, runs: int = 5, progress: Progress |
     result = diagnostics.stability(
         X, run.algorithm, run.params, seed=run.seed, runs=runs, labels=ids - 1, progress=progress
     )
-    metrics = dict(
-        run.metrics, stability=result.score, unstable_segments=[int(s) + 1 for s in result.unstable]
+    result = replace(  # in the run's segment ids (labels are ids - 1)
+        result,
+        per_segment={int(s) + 1: j for s, j in result.per_segment.items()},
+        unstable=tuple(int(s) + 1 for s in result.unstable),
     )
+    metrics = dict(run.metrics, stability=result.score, unstable_segments=list(result.unstable))
     with ws.transaction() as cur:
         cur.execute(
             f"UPDATE {META}.runs SET metrics = ? WHERE run_id = ?",

@@ -54,9 +54,12 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
     return style(fig, height=300)
 
 
-def sizes(segments: pd.DataFrame) -> go.Figure:
-    """Customers per segment (columns ``segment``, ``size``), largest first."""
-    frame = segments.sort_values("size")
+def sizes(segments) -> go.Figure:
+    """Customers per segment (a run's segments: ``.name``, ``.size``), largest first."""
+    frame = pd.DataFrame(
+        {"segment": [s.name for s in segments], "size": [s.size for s in segments]}
+    )
+    frame = frame.sort_values("size")
     fig = go.Figure(
         go.Bar(
             x=frame["size"],
