@@ -360,3 +360,20 @@ def test_a_split_whose_sides_predict_the_same_segment_reads_as_one_rule():
         nodes, 0, ["frequency", "monetary"], pd.Series([1.0, 2.0], index=["frequency", "monetary"])
     )
     assert sql.count("CASE") == 1 and params == [1.0, 10.0]
+
+
+def test_top_values_chart_keeps_numeric_looking_codes_as_labels():
+    import pandas as pd
+
+    from segmentation.charts import profiles as profile_charts
+
+    rows = pd.DataFrame(
+        {
+            "value": ["22423", "85123A", "47566"],
+            "share": [0.3, 0.2, 0.1],
+            "overall_share": [0.1, 0.1, 0.05],
+            "index": [300.0, 200.0, 200.0],
+        }
+    )
+    fig = profile_charts.top_values(rows)
+    assert fig.layout.yaxis.type == "category"

@@ -195,4 +195,5 @@ def top_values(frame: pd.DataFrame, basis: str = "purchase revenue") -> go.Figur
         title=f"share of {basis}",
         range=[0, float(widest) * 1.3 if pd.notna(widest) and widest > 0 else 1],
     )
+    fig.update_yaxes(type="category")  # product codes such as 22423 are labels, not numbers
     return style(fig, height=max(220, 48 * len(rows) + 90))
