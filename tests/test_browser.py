@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,16 +50,23 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float =
     pytest.fail(f"streamlit did not answer within {timeout}s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
-    """A Streamlit server on a free port with a fresh workspace; killed at the end."""
+@dataclass(frozen=True)
+class App:
+    """A running Streamlit server: its URL and the workspace file it serves."""
+
+    url: str
+    workspace: Path
+
+
+@contextmanager
+def serve_app(workspace: Path, log: Path) -> Iterator[App]:
+    """Run ``streamlit run app.py`` on a free port over ``workspace``; stop it at the end."""
     port = free_port()
     env = dict(
         os.environ,
-        SEGMENT_WORKSPACE=str(tmp_path / "ws.duckdb"),
+        SEGMENT_WORKSPACE=str(workspace),
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
     )
-    log = tmp_path / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true"]
     with log.open("w") as out:
@@ -65,7 +74,7 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     try:
         url = f"http://localhost:{port}"
         wait_healthy(url, server, log)
-        yield url
+        yield App(url, workspace)
     finally:
         server.terminate()
         try:
@@ -76,8 +85,21 @@ def app_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest):
-    """A Chromium page; its screenshot goes to test-artifacts/ when the test fails."""
+def app(tmp_path: Path) -> Iterator[App]:
+    """A Streamlit server on a free port with a fresh workspace; killed at the end."""
+    with serve_app(tmp_path / "ws.duckdb", tmp_path / "streamlit.log") as running:
+        yield running
+
+
+@pytest.fixture
+def app_url(app: App) -> str:
+    return app.url
+
+
+@contextmanager
+def chromium_context() -> Iterator:
+    """A Playwright browser context in Debian's headless Chromium (downloads accepted);
+    skips the test when Chromium or Playwright is missing."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium to run browser tests.")
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
@@ -86,16 +108,26 @@ def page(request: pytest.FixtureRequest):
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
         try:
-            yield page
-            report = getattr(request.node, "rep_call", None)
-            if report is None or report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1000}, accept_downloads=True
+            )
+            context.set_default_timeout(60_000)
+            yield context
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest):
+    """A Chromium page; its screenshot goes to test-artifacts/ when the test fails."""
+    with chromium_context() as context:
+        page = context.new_page()
+        yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is None or report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
 
 
 def upload_and_load(page, path: Path) -> None:
