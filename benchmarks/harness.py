@@ -60,9 +60,11 @@ class Stage:
 
 @dataclass(frozen=True)
 class Ratio:
-    """How many times slower ``slower`` was than ``faster``, against an optional minimum.
+    """How many times slower ``slower`` was than ``faster``, against an optional target.
 
-    With ``cpu`` the ratio is of CPU seconds instead of wall seconds.
+    With ``cpu`` the ratio is of CPU seconds instead of wall seconds; with ``memory`` it is of
+    peak memory (MB). The target is a minimum (``value >= target``), or with ``at_most`` a
+    maximum (``value <= target``: e.g. ingest at most 1.5x the scan floor).
     """
 
     name: str
@@ -70,8 +72,12 @@ class Ratio:
     faster: Stage
     target: float | None = None
     cpu: bool = False
+    memory: bool = False
+    at_most: bool = False
 
     def _seconds(self, stage: Stage) -> float:
+        if self.memory:
+            return stage.peak_mb or 0.0
         return (stage.cpu_seconds or 0.0) if self.cpu else stage.seconds
 
     @property
@@ -81,7 +87,15 @@ class Ratio:
 
     @property
     def met(self) -> bool | None:
-        return None if self.target is None else self.value >= self.target
+        if self.target is None:
+            return None
+        return self.value <= self.target if self.at_most else self.value >= self.target
+
+    def describe(self, stage: Stage) -> str:
+        """``stage``'s figure as this ratio reads it: '12.30 s', '3.10 s (cpu)' or '2,048 MB'."""
+        if self.memory:
+            return f"{self._seconds(stage):,.0f} MB"
+        return f"{self._seconds(stage):.2f} s" + (" (cpu)" if self.cpu else "")
 
 
 @dataclass(frozen=True)
@@ -214,10 +228,9 @@ def _ratio_rows(ratios: Sequence[Ratio]) -> list[list[str]]:
         [
             r.name,
             f"{r.value:.2f}x",
-            "" if r.target is None else f">= {r.target:g}x",
+            "" if r.target is None else f"{'<=' if r.at_most else '>='} {r.target:g}x",
             _yes_no(r.met),
-            f"{r.slower.name} {r._seconds(r.slower):.2f} s / {r.faster.name} "
-            f"{r._seconds(r.faster):.2f} s" + (" (cpu)" if r.cpu else ""),
+            f"{r.slower.name} {r.describe(r.slower)} / {r.faster.name} {r.describe(r.faster)}",
         ]
         for r in ratios
     ]
@@ -303,10 +316,12 @@ def append_results(
     ratios: Sequence[Ratio] = (),
     notes: Sequence[str] = (),
     when: datetime | None = None,
+    extra: Sequence[str] = (),
 ) -> Path:
     """Append a dated markdown section (machine, stage table, ratios, notes) to ``path``.
 
     Earlier sections are kept: the file is the history. It is created with a header if missing.
+    ``extra`` lines (e.g. another markdown table) are written after the notes, as they are.
 
     >>> append_results(RESULTS, "Customer features", stages, machine())  # doctest: +SKIP
     """
@@ -319,6 +334,8 @@ def append_results(
         lines += [""] + _markdown(_RATIO_HEADER, _ratio_rows(ratios), {1})
     if notes:
         lines += [""] + [f"- {note}" for note in notes]
+    if extra:
+        lines += ["", *extra]
     existing = path.read_text(encoding="utf-8") if path.exists() else _RESULTS_HEADER
     path.write_text(existing.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -1,4 +1,4 @@
-"""The features benchmark at a tiny size: it runs end to end and prints every figure.
+"""The benchmarks at tiny sizes: they run end to end and print every figure.
 
 No timing is asserted here: figures at 300 customers say nothing about 500k.
 """
@@ -6,6 +6,8 @@ No timing is asserted here: figures at 300 customers say nothing about 500k.
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -46,3 +48,87 @@ def test_append_results_keeps_earlier_sections(tmp_path, monkeypatch):
     assert "| features | 4.00 | 7.50 | 900 | <= 10 s | yes |" in text
     assert "| x | 3.00x | >= 2x | yes |" in text
     assert "- cores: " in text and "- a note" in text
+
+
+PIPELINE_ROWS = (
+    "write csv",
+    "scan floor",
+    "load floor",
+    "ingest",
+    "features",
+    "k-means k=6",
+    "export csv",
+    "CLI pipeline (4 processes)",
+    "pandas + sklearn peer",
+    "  peer: read",
+    "  peer: groupby rfm",
+    "  peer: scale + kmeans",
+    "  peer: write csv",
+    "k-sweep k=2-12",
+    "pca",
+    "umap cold",
+    "umap cached",
+    "profile",
+    "3k: setup",
+    "3k: k-means k=6 (3,000 x 8)",
+    "3k: pca view",
+    "3k: umap view (cold)",
+    "3k: umap view (cached)",
+    "3k: export csv",
+    "3k: segment: first render",
+    "3k: segment: algorithm kmeans -> gmm",
+    "3k: profiles: choose another segment",
+    "3k: explore: colour by",
+    "3k: pages (AppTest)",
+    "scale 10k: ingest",
+    "scale 10k: CLI pipeline (4 processes)",
+    "scale 10k: pandas + sklearn peer",
+)
+PIPELINE_TARGETS = (
+    "features (target at 10M lines) <= 10 s: ",
+    "ingest / scan floor <= 1.5x: ",
+    "peer / pipeline, wall >= 2x: ",
+    "peer / pipeline, peak memory >= 2x: ",
+    "k-means on 3k x 8 <= 15 s: ",
+    "pca view on 3k <= 3 s: ",
+    "umap view (cold) on 3k <= 45 s: ",
+    "umap view (cached) on 3k <= 1 s: ",
+    "export of 3k rows <= 10 s: ",
+    "page interactions on 3k customers, once cached <= 2 s each: ",
+)
+
+
+def test_pipeline_benchmark_runs_and_prints_every_figure(tmp_path):
+    before = _results_text()
+    command = [sys.executable, "-m", "benchmarks.bench_pipeline", "--lines", "20k"]
+    command += ["--big-customers", "3000", "--scale", "10k,20k", "--keep", str(tmp_path)]
+    command += ["--no-record"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for row in PIPELINE_ROWS:
+        assert f"\n{row}" in out, f"no {row!r} row in:\n{out}"
+    for ratio in ("ingest / scan floor ", "peer / pipeline, wall ", "peer / pipeline, peak memory"):
+        assert f"\n{ratio}" in out, f"no {ratio!r} ratio in:\n{out}"
+    for target in PIPELINE_TARGETS:
+        assert target in out, f"no {target!r} verdict in:\n{out}"
+    assert (
+        "growth with the input" in out and "growth 10k -> 20k lines (csv, x2): ingest time" in out
+    )
+    assert "\nstage " in out and "AppTest: widget change to finished rerun" in out
+    assert "\ningest / load floor " in out and "largest input run here: 20,000 lines" in out
+    assert _results_text() == before  # --no-record leaves the history alone
+
+
+def test_segment_bench_command(tmp_path):
+    from segmentation.commands import MODULES
+
+    if "bench" not in MODULES:
+        pytest.skip("segment bench is not registered in segmentation/commands MODULES yet")
+    segment = Path(sys.executable).with_name("segment")
+    result = subprocess.run(
+        [segment, "bench", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    for option in ("--lines", "--customers", "--scale", "--repeat", "--no-record", "--json"):
+        assert option in result.stdout
