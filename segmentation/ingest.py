@@ -598,7 +598,7 @@ def _load(
         if replace:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
         cur.execute(f"CREATE TABLE {quote_ident(name)} AS {coltypes.select_sql(plans, '__stage')}")
-        unparseable = quality.conversion_failures(cur, "__stage", plans)
+        unparseable = quality.conversion_failures(cur, "__stage", plans, name)
         warnings += [
             f"{n:,} value(s) in column {col!r} could not be read as "
             f"{_type_word(plans, col)} and were left empty."
@@ -636,30 +636,28 @@ def _type_word(plans: list[coltypes.ColumnPlan], col: str) -> str:
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, scan: _Scan, report: Progress, shown: str) -> int:
-    """Stream the source into a temporary table, reporting progress."""
+    """Stream the source into a temporary table in one statement, reporting progress."""
+    import threading
+
     import pyarrow as pa
 
     rows = 0
-    created = False
-    for batch in scan.reader:
-        chunk = pa.Table.from_batches([batch])
-        cur.register("__chunk", chunk)
-        if not created:
-            cur.execute("CREATE TEMP TABLE __stage AS SELECT * FROM __chunk")
-            created = True
-        else:
-            cur.execute("INSERT INTO __stage SELECT * FROM __chunk")
-        cur.unregister("__chunk")
-        rows += batch.num_rows
-        share = min(rows / max(scan.estimated_rows, 1), 1.0)
-        report(0.05 + 0.65 * share, f"Reading {shown}: {rows:,} rows")
-    if not created:
-        schema = scan.reader.schema
-        cur.register(
-            "__chunk",
-            pa.table({n: pa.array([], t) for n, t in zip(schema.names, schema.types, strict=True)}),
-        )
+    caller = threading.get_ident()
+
+    def batches():
+        nonlocal rows
+        for batch in scan.reader:
+            rows += batch.num_rows
+            if threading.get_ident() == caller:  # progress only from the caller's thread
+                share = min(rows / max(scan.estimated_rows, 1), 1.0)
+                report(0.05 + 0.65 * share, f"Reading {shown}: {rows:,} rows")
+            yield batch
+
+    stream = pa.RecordBatchReader.from_batches(scan.reader.schema, batches())
+    cur.register("__chunk", stream)
+    try:
         cur.execute("CREATE TEMP TABLE __stage AS SELECT * FROM __chunk")
+    finally:
         cur.unregister("__chunk")
     return rows
 

@@ -66,17 +66,28 @@ def value_sql_text(col: str) -> str:
 
 
 def conversion_failures(
-    cur: duckdb.DuckDBPyConnection, stage: str, plans: list[ColumnPlan]
+    cur: duckdb.DuckDBPyConnection, stage: str, plans: list[ColumnPlan], table: str | None = None
 ) -> dict[str, int]:
-    """Per converted column: values present in the file that did not convert (left empty)."""
+    """Per converted column: values present in the file that did not convert (left empty).
+
+    With ``table`` (the loaded table) the count is present values in the stage minus loaded
+    values in the table: a value is only ever loaded from a present one, and no cast is redone.
+    """
     converted = [p for p in plans if p.converted]
     failures: dict[str, int] = {}
     for batch in _batches(converted):
-        parts = [
-            f"count(*) FILTER (WHERE ({value_sql(p.name)}) IS NOT NULL AND ({p.final_sql()}) IS NULL)"
-            for p in batch
-        ]
-        row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(stage)}").fetchall()[0]
+        if table is None:
+            parts = [
+                f"count(*) FILTER (WHERE ({value_sql(p.name)}) IS NOT NULL AND ({p.final_sql()}) IS NULL)"
+                for p in batch
+            ]
+            row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(stage)}").fetchall()[0]
+        else:
+            present = ", ".join(f"count({value_sql(p.name)})" for p in batch)
+            loaded = ", ".join(f"count({quote_ident(p.name)})" for p in batch)
+            have = cur.execute(f"SELECT {present} FROM {quote_ident(stage)}").fetchall()[0]
+            got = cur.execute(f"SELECT {loaded} FROM {quote_ident(table)}").fetchall()[0]
+            row = [a - b for a, b in zip(have, got, strict=True)]
         failures.update({p.name: int(n) for p, n in zip(batch, row, strict=True) if n})
     return failures
 
@@ -132,9 +143,8 @@ def quality_report(
     )
     for stats in per_column:
         stats["outliers"] = outliers.get(stats["name"], 0)
-    distinct_rows = cur.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {t})").fetchall()[0][
-        0
-    ]
+    every = ", ".join(quote_ident(c.name) for c in columns)
+    distinct_rows = cur.execute(f"SELECT count(DISTINCT hash({every})) FROM {t}").fetchall()[0][0]
     by_role = {c.role: c.name for c in columns}
     report: dict[str, Any] = {
         "rows": rows,
