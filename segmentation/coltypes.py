@@ -1,9 +1,9 @@
 """Column types of a loaded file: guessed from the values, written as SQL conversions.
 
-A text file is first staged with every column as text. For each column we look at a sample of
-its values and choose a type (integer, number, date, timestamp, or text), then build the SQL
-expression that converts the staged text. Values that do not convert become empty and are
-counted in the quality report; nothing is silently invented.
+A text file is read with every column as text. For each column we look at a sample of its
+values and choose a type (integer, number, date, timestamp, or text), then build the SQL
+expression that converts the text as the file is read. Values that do not convert become empty
+and are counted in the quality report; nothing is silently invented.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ SAMPLE_ROWS = 20_000
 MIN_SHARE = 0.98  # share of non-missing sample values that must convert for a type to be chosen
 NA_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat")
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
+_ZONE = r":\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?|[A-Za-z][A-Za-z_/+-]+)$"  # Z, +02, UTC
 FINITE = "CASE WHEN isfinite({col}) THEN {col} END"  # NaN and infinities become missing
 _NUMERIC = (
     "BIGINT",
@@ -37,23 +38,19 @@ _NUMERIC = (
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    """How one staged column becomes a column of the loaded table."""
+    """How one column of the file (read as text) becomes a column of the loaded table."""
 
     name: str
     type: str  # DuckDB type of the loaded column
-    expr: str  # SQL over the stage that produces it
+    expr: str  # SQL over the file's text columns that produces it
     date_format: str | None = None  # the format that was chosen, for dates read from text
     note: str | None = None  # something the user should know (shown as a warning)
     converted: bool = False  # text converted to another type: failures are counted
     post: str | None = None  # applied to the converted column, e.g. FINITE; "{col}" is it
 
-    def final_sql(self) -> str:
-        """The loaded value in one expression (for counting conversion failures)."""
-        return self.post.format(col=f"({self.expr})") if self.post else self.expr
-
 
 def value_sql(col: str) -> str:
-    """The trimmed text of a staged column, with empty strings and NA tokens as NULL."""
+    """The trimmed text of a text column, with empty strings and NA tokens as NULL."""
     q = quote_ident(col)
     tokens = ", ".join(f"'{t}'" for t in NA_TOKENS)
     # list_contains, not IN (...): DuckDB plans IN lists as joins, which explodes on wide files.
@@ -84,15 +81,6 @@ def _fmt_list(formats: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
 
 
-def make_sample(cur: duckdb.DuckDBPyConnection, stage: str) -> str:
-    """A temporary random sample of a staged table, which type and role guessing read."""
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE __sample AS SELECT * FROM {quote_ident(stage)} "
-        f"USING SAMPLE {SAMPLE_ROWS} ROWS (reservoir, 42)"
-    )
-    return "__sample"
-
-
 def plan_columns(
     cur: duckdb.DuckDBPyConnection,
     sample: str,
@@ -100,7 +88,7 @@ def plan_columns(
     decimal_comma: bool = False,
     date_format: str | None = None,
 ) -> list[ColumnPlan]:
-    """Choose a type and conversion for every column of a staged table, from its sample."""
+    """Choose a type and conversion for every column of a source, from its sample."""
     described = cur.execute(f"DESCRIBE {quote_ident(sample)}").fetchall()
     plans = []
     for name, dtype, *_ in described:
@@ -201,13 +189,24 @@ def _plan_text(
             note=f"Column {name!r} read with a decimal comma (1.234,5 = 1234.5).",
         )
     if enough(stats["iso"]):
-        ok = _stats(cur, sample, v, {"d": "count(try_cast(v AS TIMESTAMPTZ))"})["d"]
-        if enough(ok):
+        iso = _stats(
+            cur,
+            sample,
+            v,
+            {
+                "d": "count(try_cast(v AS TIMESTAMPTZ))",
+                "zone": rf"count(*) FILTER (WHERE regexp_matches(v, '{_ZONE}'))",
+            },
+        )
+        if enough(iso["d"]):
             target = "TIMESTAMP" if stats["has_time"] else "DATE"
+            # A time zone is read (and the time moved to UTC) when the sample shows one; the
+            # plain cast, twice as fast, would drop it.
+            via = "TIMESTAMPTZ" if iso["zone"] else "TIMESTAMP"
             return ColumnPlan(
                 name,
                 target,
-                f"try_cast({t} AS TIMESTAMPTZ)::{target}",
+                f"try_cast({t} AS {via})::{target}",
                 date_format="ISO 8601",
                 converted=True,
             )
@@ -278,13 +277,43 @@ def as_text_id(plan: ColumnPlan, whole_floats: bool) -> ColumnPlan:
     return ColumnPlan(plan.name, "VARCHAR", expr)
 
 
-def select_sql(plans: list[ColumnPlan], stage: str) -> str:
-    """The SELECT that loads a staged table: conversions inside, post-steps outside, so each
-    column's text is read once (a wide file's SQL stays linear in its columns)."""
-    inner = ", ".join(f"{p.expr} AS {quote_ident(p.name)}" for p in plans)
-    outer = ", ".join(
-        (p.post.format(col=quote_ident(p.name)) if p.post else quote_ident(p.name))
-        + f" AS {quote_ident(p.name)}"
+def load_sql(plans: list[ColumnPlan], source: str) -> tuple[str, dict[str, str]]:
+    """The SELECT that loads a source (a FROM item), and the flag columns it adds.
+
+    Conversions run inside, post-steps outside, so each column's text is read once (a wide
+    file's SQL stays linear in its columns). For each converted column the SELECT also writes a
+    flag column holding the text wherever the loaded value is empty: :func:`failures_sql`
+    counts those that were real values (not blanks or NA tokens), which gives the conversion
+    failures without reading the file twice; the caller then drops the flags. Returns
+    ``(sql, {flag column: column})``.
+
+    (The NA test runs on the few flagged values afterwards, not in the load: a constant list in
+    the load's expressions also throws off DuckDB's progress estimate.)
+    """
+    taken = {p.name.lower() for p in plans}
+    failed: dict[str, ColumnPlan] = {}
+    for i, p in enumerate(p for p in plans if p.converted):
+        flag, n = f"__failed_{i}", 2
+        while flag in taken:
+            flag, n = f"__failed_{i}_{n}", n + 1
+        taken.add(flag)
+        failed[flag] = p
+    inner = [f"{p.expr} AS {quote_ident(p.name)}" for p in plans]
+    inner += [f"trim({quote_ident(p.name)}) AS {quote_ident(f)}" for f, p in failed.items()]
+    final = {
+        p.name: p.post.format(col=quote_ident(p.name)) if p.post else quote_ident(p.name)
         for p in plans
-    )
-    return f"SELECT {outer} FROM (SELECT {inner} FROM {quote_ident(stage)})"
+    }
+    outer = [f"{final[p.name]} AS {quote_ident(p.name)}" for p in plans]
+    outer += [
+        f"CASE WHEN {final[p.name]} IS NULL THEN {quote_ident(f)} END AS {quote_ident(f)}"
+        for f, p in failed.items()
+    ]
+    sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"
+    return sql, {f: p.name for f, p in failed.items()}
+
+
+def failures_sql(flag: str) -> str:
+    """Counts a flag column's real values (a value that did not convert), for :func:`load_sql`."""
+    tokens = ", ".join(f"'{t}'" for t in NA_TOKENS)
+    return f"count(*) FILTER (WHERE NOT list_contains([{tokens}, ''], lower({quote_ident(flag)})))"

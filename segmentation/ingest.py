@@ -1,9 +1,11 @@
 """Loading a user's file (CSV/TSV/TXT, Excel, Parquet, JSON) into a workspace table.
 
-The file is checked (size, what it really is, encoding), scanned by DuckDB's own readers,
-staged as text, typed (:mod:`segmentation.coltypes`), given roles (:mod:`segmentation.roles`) and
-a quality report (:mod:`segmentation.quality`), all inside one transaction: a load either
-completes or leaves the workspace exactly as it was.
+The file is checked (size, what it really is, encoding) and placed in the workspace's private
+inbox (a hard link where possible). A sample of its rows, drawn from across the file, decides the
+column types (:mod:`segmentation.coltypes`) and roles (:mod:`segmentation.roles`); then DuckDB
+reads the file once, straight into the typed table, counting the values that did not convert on
+the way; a quality report (:mod:`segmentation.quality`) follows. All of it runs in one
+transaction: a load either completes or leaves the workspace exactly as it was.
 
 >>> ws = open_workspace("/tmp/doc.duckdb")  # doctest: +SKIP
 >>> info = ingest_file(ws, "../shared/data/mall_customers/Mall_Customers.csv")  # doctest: +SKIP
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +37,6 @@ from .workspace import (
     ColumnInfo,
     TableInfo,
     Workspace,
-    external_reader,
     quote_ident,
     safe_table_name,
 )
@@ -69,7 +72,8 @@ ENCODINGS = {
     "windows-1252": "cp1252",
     "utf-16": "utf-16",
 }
-_BATCH_ROWS = 122_880
+SPREAD_SAMPLE_MB = 16  # above this, text files are sampled in chunks from across the file
+_SAMPLE_CHUNKS = 20
 MAX_LINE_MB = 2  # longest line read (DuckDB's default; longer values are refused clearly)
 _MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or an Excel workbook)",
@@ -88,14 +92,18 @@ Progress = Callable[[float, str], None]
 
 
 @dataclass
-class _Scan:
-    """A source ready to stream into the workspace."""
+class _Source:
+    """A file ready to load: the FROM item the workspace reads it with (fixed SQL, bound
+    parameters; the file lies in the inbox), and the one its sample is read from."""
 
-    reader: Any  # pyarrow RecordBatchReader
-    estimated_rows: int
+    sql: str
+    params: list[Any]
+    sample_sql: str | None = None  # where the sample is drawn from, if not from ``sql``
+    sample_params: list[Any] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    rejects: Callable[[], tuple[int, list[int]]] | None = None  # (count, first line numbers)
+    rejects: bool = False  # malformed lines are recorded in reject_errors
+    arrow: Any = None  # an Arrow table registered as ``sql`` (Excel)
 
 
 def ingest_file(
@@ -129,11 +137,14 @@ def ingest_file(
         )
     name = ws.check_new_name(table or safe_table_name(shown), replace=replace)
     report(0.02, f"Checking {shown}")
-    sha = file_sha256(path)
-    with tempfile.TemporaryDirectory(prefix="segment-ingest-") as tmp:
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="segment-sha") as pool,
+        tempfile.TemporaryDirectory(prefix="load-", dir=ws.inbox) as tmp,
+    ):
+        sha = pool.submit(file_sha256, path)  # hashed while the file loads
         try:
-            scan = _open(fmt, path, shown, Path(tmp), delimiter, encoding)
-            info = _load(ws, scan, name, replace, date_format, shown, sha, report)
+            source = _open(ws, fmt, path, shown, Path(tmp), delimiter, encoding)
+            info = _load(ws, source, name, replace, date_format, shown, sha.result, report)
         except SegmentationError:
             raise
         except duckdb.Error as exc:
@@ -247,28 +258,39 @@ def _first_line(exc: BaseException, shown: str = "the file") -> str:
 
 
 # -- opening sources -----------------------------------------------------------------------
-def _open(fmt: str, path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
+def _open(ws: Workspace, fmt: str, path: Path, shown: str, tmp: Path, delimiter, encoding):
     if fmt == "text":
-        return _open_text(path, shown, tmp, delimiter, encoding)
+        return _open_text(ws, path, shown, tmp, delimiter, encoding)
     if fmt == "excel":
         return _open_excel(path, shown)
     if fmt == "json":
         path = _without_bom(path, tmp)
-    reader = external_reader()
-    sql = (
-        "SELECT * FROM read_parquet(?)"
-        if fmt == "parquet"
-        else "SELECT * FROM read_json(?, format = 'auto')"
-    )
+    path = _place(path, tmp)
+    sql = "read_parquet(?)" if fmt == "parquet" else "read_json(?, format = 'auto')"
+    cur = ws.cursor()
     try:
-        rows = reader.execute(f"SELECT count(*) FROM ({sql})", [str(path)]).fetchall()[0][0]
-        arrow = reader.sql(sql, params=[str(path)]).to_arrow_reader(_BATCH_ROWS)
+        cur.execute(f"DESCRIBE SELECT * FROM {sql}", [str(path)]).fetchall()
     except duckdb.Error as exc:
         raise IngestError(
             f"{shown}: not a valid {fmt.capitalize()} file ({_first_line(exc, shown)}). "
             "Export it again, or load it as CSV."
         ) from exc
-    return _Scan(arrow, rows, {"format": fmt})
+    finally:
+        cur.close()
+    return _Source(sql, [str(path)], options={"format": fmt})
+
+
+def _place(path: Path, folder: Path) -> Path:
+    """The file inside the inbox, where the workspace may read it: a hard link (instant) when
+    the file system allows one, else a copy."""
+    if path.parent == folder:
+        return path
+    target = folder / ("source" + "".join(path.suffixes[-2:]).lower())
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)
+    return target
 
 
 def _without_bom(path: Path, tmp: Path) -> Path:
@@ -288,8 +310,9 @@ def _without_bom(path: Path, tmp: Path) -> Path:
     return path
 
 
-def _detect_encoding(path: Path, shown: str, forced: str | None) -> str:
-    """'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'latin-1' (checked over the whole file)."""
+def _detect_encoding(path: Path, shown: str, forced: str | None) -> tuple[str, int]:
+    """'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'latin-1' (checked over the whole file), and
+    the number of double quotes in the file's bytes (counted in the same pass when UTF-8)."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if forced == "utf-16" and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -301,33 +324,37 @@ def _detect_encoding(path: Path, shown: str, forced: str | None) -> str:
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         enc = "utf-16"
     else:
-        enc = (
-            "utf-8"
-            if _decodes(path, "utf-8")
-            else ("cp1252" if _decodes(path, "cp1252") else "latin-1")
-        )
-        return enc
-    if not _decodes(path, enc):
+        quotes = _decodes(path, "utf-8")
+        if quotes is not None:
+            return "utf-8", quotes
+        return ("cp1252" if _decodes(path, "cp1252") is not None else "latin-1"), -1
+    quotes = _decodes(path, enc)
+    if quotes is None:
         raise IngestError(
             f"{shown}: the file is not valid {enc} text. Load it again with another encoding "
             "(--encoding cp1252 or latin-1, or the Encoding option on the Data page)."
         )
-    return enc
+    return enc, quotes if enc in ("utf-8", "utf-8-sig") else -1
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def _decodes(path: Path, encoding: str) -> int | None:
+    """The count of '"' bytes if the whole file decodes, else None."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    quotes = 0
     try:
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):
-                decoder.decode(chunk)
+                if not (chunk.isascii() and not decoder.getstate()[0]):  # ASCII: nothing to check
+                    decoder.decode(chunk)
+                if b'"' in chunk:  # a fast search; counting is slower
+                    quotes += chunk.count(b'"')
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    return quotes
 
 
-def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
+def _open_text(ws: Workspace, path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Source:
     options: dict[str, Any] = {"format": "text"}
     warnings: list[str] = []
     if path.name.lower().endswith(".gz") or shown.lower().endswith(".gz"):
@@ -344,7 +371,7 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         with plain.open("rb") as fh:
             _check_text_head(fh.read(65536), shown, encoding)
         path = plain
-    enc = _detect_encoding(path, shown, encoding)
+    enc, quotes = _detect_encoding(path, shown, encoding)
     options["encoding"] = enc
     if enc not in ("utf-8", "utf-8-sig"):
         utf8 = tmp / "utf8.txt"
@@ -354,20 +381,24 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         ):
             shutil.copyfileobj(src, dst, 1 << 20)
         path = utf8
+    path = _place(path, tmp)
     lines = _head_lines(path, 60)
     if not lines:
         raise IngestError(f"{shown}: the file has only blank lines. Export the data again.")
-    reader = external_reader()
-    sniff = _sniff(reader, path, delimiter, shown)
-    if delimiter is None and sniff["delim"] not in lines[0]:
-        # DuckDB's sniffer gives up on files with many ragged lines: trust the header instead.
-        counts = {d: lines[0].count(d) for d in (",", ";", "\t", "|")}
-        best = max(counts, key=counts.get)
-        if counts[best]:
-            try:
-                sniff = _sniff(reader, path, best, shown)
-            except IngestError:
-                sniff = {"delim": best, "quote": '"', "escape": '"', "header": True}
+    reader = ws.cursor()
+    try:
+        sniff = _sniff(reader, path, delimiter, shown)
+        if delimiter is None and sniff["delim"] not in lines[0]:
+            # DuckDB's sniffer gives up on files with many ragged lines: trust the header.
+            counts = {d: lines[0].count(d) for d in (",", ";", "\t", "|")}
+            best = max(counts, key=counts.get)
+            if counts[best]:
+                try:
+                    sniff = _sniff(reader, path, best, shown)
+                except IngestError:
+                    sniff = {"delim": best, "quote": '"', "escape": '"', "header": True}
+    finally:
+        reader.close()
     if delimiter == "whitespace" or (delimiter is None and _whitespace_aligned(lines, sniff)):
         path, sniff = (
             _normalize_whitespace(path, tmp),
@@ -379,7 +410,10 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         options["delimiter"] = sniff["delim"]
     names, renamed = _column_names(path, sniff)
     warnings += renamed
-    if options["delimiter"] != "whitespace" and _odd_count(path, sniff["quote"] or '"'):
+    quote = sniff["quote"] or '"'
+    if options["delimiter"] != "whitespace" and (
+        quotes % 2 == 1 if quote == '"' and quotes >= 0 else _odd_count(path, quote)
+    ):
         warnings.append(
             "The file has an odd number of quote characters: its last field is not closed, so "
             "the file may have been cut short. Check its last rows."
@@ -389,28 +423,46 @@ def _open_text(path: Path, shown: str, tmp: Path, delimiter, encoding) -> _Scan:
         raise IngestError(
             f"{shown}: the file has a header but no data rows. Export the data again with its rows."
         )
-    params = [
-        str(path),
-        sniff["delim"],
-        sniff["quote"] or "",
-        sniff["escape"] or "",
-        sniff["header"],
-        names,
-    ]
-    sql = (
-        "SELECT * FROM read_csv(?, delim = ?, quote = ?, escape = ?, header = ?, names = ?, "
-        "all_varchar = true, ignore_errors = true, store_rejects = true, "
+    settings = [sniff["delim"], sniff["quote"] or "", sniff["escape"] or "", sniff["header"], names]
+    read = (
+        "read_csv(?, delim = ?, quote = ?, escape = ?, header = ?, names = ?, "
+        "all_varchar = true, ignore_errors = true, {rejects}"
         f"null_padding = false, auto_detect = true, max_line_size = {MAX_LINE_MB * 2**20})"
     )
-    arrow = reader.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
-    line_bytes = max(sum(len(x) for x in lines) / len(lines), 1.0)
+    source = _Source(
+        read.format(rejects="store_rejects = true, "),
+        [str(path), *settings],
+        options=options,
+        warnings=warnings,
+        rejects=True,
+    )
+    # The sample's read records no rejects (the full read counts them); a large file is
+    # sampled in runs of lines from across it rather than read twice.
+    if path.stat().st_size > SPREAD_SAMPLE_MB * 2**20:
+        path = _spread_sample(path, tmp / "sample.txt", coltypes.SAMPLE_ROWS)
+    source.sample_sql, source.sample_params = read.format(rejects=""), [str(path), *settings]
+    return source
 
-    def rejects() -> tuple[int, list[int]]:
-        rows = reader.execute("SELECT line FROM reject_errors ORDER BY line").fetchall()
-        distinct = sorted({r[0] for r in rows})
-        return len(distinct), distinct[:10]
 
-    return _Scan(arrow, int(path.stat().st_size / line_bytes), options, warnings, rejects)
+def _spread_sample(path: Path, out: Path, rows: int, chunks: int = _SAMPLE_CHUNKS) -> Path:
+    """About ``rows`` whole lines of a large text file: the first lines (with the header) and
+    equal runs of lines from evenly spaced places across the file.
+
+    A run that starts inside a quoted field that spans lines may give a malformed line or two,
+    which the sample's reader skips; types are then chosen from the rest.
+    """
+    size, per = path.stat().st_size, max(rows // chunks, 1)
+    with path.open("rb") as src, out.open("wb") as dst:
+        for i in range(chunks):
+            src.seek(size * i // chunks)
+            if i:
+                src.readline()  # the rest of a line cut by the seek
+            for _ in range(per):
+                line = src.readline()
+                if not line:
+                    break
+                dst.write(line if line.endswith(b"\n") else line + b"\n")
+    return out
 
 
 def _head_lines(path: Path, n: int) -> list[str]:
@@ -517,7 +569,7 @@ def unique_names(raw: list[str]) -> tuple[list[str], list[str]]:
     return names, warnings
 
 
-def _open_excel(path: Path, shown: str) -> _Scan:
+def _open_excel(path: Path, shown: str) -> _Source:
     import pandas as pd
     import pyarrow as pa
 
@@ -544,88 +596,140 @@ def _open_excel(path: Path, shown: str) -> _Scan:
         pa.array(body[c].where(body[c].notna(), None).tolist(), type=pa.string())
         for c in body.columns
     ]
-    arrow = pa.table(arrays, names=names).to_reader(_BATCH_ROWS)
+    arrow = pa.table(arrays, names=names)
     if len(sheets) > 1:
         warnings.append(
             f"Only the first sheet ({sheets[0]!r}) was loaded; {len(sheets) - 1} other "
             "sheet(s) were left out."
         )
-    return _Scan(arrow, len(body), {"format": "excel", "sheet": sheets[0]}, warnings)
+    options = {"format": "excel", "sheet": sheets[0]}
+    return _Source("__excel", [], options=options, warnings=warnings, arrow=arrow)
 
 
 # -- loading into the workspace ------------------------------------------------------------
 def _load(
     ws: Workspace,
-    scan: _Scan,
+    source: _Source,
     name: str,
     replace: bool,
     date_format: str | None,
     shown: str,
-    sha: str,
+    sha: Callable[[], str],
     report: Progress,
 ) -> TableInfo:
-    with ws.transaction() as cur:
-        rows = _stage(cur, scan, report, shown)
-        warnings = list(scan.warnings)
-        if scan.rejects is not None:
-            skipped, lines = scan.rejects()
-            if skipped:
-                warnings.append(
-                    f"{skipped:,} malformed line(s) were skipped (wrong number of fields or "
-                    f"broken quotes), e.g. line(s) {', '.join(map(str, lines[:5]))}."
-                )
-        if rows == 0:
-            advice = (
-                "Check the delimiter and that the file has rows under its header."
-                if scan.options.get("format") == "text"
-                else "Export the data again with its records."
+    with ws.transaction(loader=True) as cur:
+        if source.arrow is not None:
+            cur.register(source.sql, source.arrow)
+        try:
+            return _load_in(ws, cur, source, name, replace, date_format, shown, sha, report)
+        finally:
+            if source.arrow is not None:
+                cur.unregister(source.sql)
+            if source.rejects:
+                cur.execute("DROP TABLE IF EXISTS reject_errors")
+                cur.execute("DROP TABLE IF EXISTS reject_scans")
+
+
+def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) -> TableInfo:
+    report(0.04, f"Choosing column types for {shown}")
+    sample = _sample(cur, source)
+    plans = coltypes.plan_columns(
+        cur, sample, date_format=date_format, decimal_comma=source.options.get("delimiter") == ";"
+    )
+    facts = quality.column_facts(cur, sample, plans)
+    cur.execute(f"DROP TABLE {sample}")
+    guessed = roles.guess_roles(facts)
+    plans = [
+        coltypes.as_text_id(p, f.whole_floats) if guessed[p.name] in roles.TEXT_ROLES else p
+        for p, f in zip(plans, facts, strict=True)
+    ]
+    warnings = list(source.warnings) + [p.note for p in plans if p.note]
+    if replace:
+        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+    sql, failed = coltypes.load_sql(plans, source.sql)
+    ws.run_with_progress(
+        cur,
+        f"CREATE TABLE {quote_ident(name)} AS {sql}",
+        source.params,
+        lambda done: report(0.06 + 0.8 * done, f"Reading {shown}: {done:.0%}"),
+    )
+    unparseable = _failures(cur, name, failed)
+    if source.rejects:
+        skipped, lines = _rejected_lines(cur)
+        if skipped:
+            warnings.append(
+                f"{skipped:,} malformed line(s) were skipped (wrong number of fields or "
+                f"broken quotes), e.g. line(s) {', '.join(map(str, lines[:5]))}."
             )
-            raise IngestError(f"{shown}: no data rows could be read. {advice}")
-        report(0.75, "Choosing column types")
-        sample = coltypes.make_sample(cur, "__stage")
-        plans = coltypes.plan_columns(
-            cur, sample, date_format=date_format, decimal_comma=scan.options.get("delimiter") == ";"
+    rows = cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0]
+    if rows == 0:
+        advice = (
+            "Check the delimiter and that the file has rows under its header."
+            if source.options.get("format") == "text"
+            else "Export the data again with its records."
         )
-        facts = quality.column_facts(cur, sample, plans)
-        cur.execute(f"DROP TABLE {sample}")
-        guessed = roles.guess_roles(facts)
-        plans = [
-            coltypes.as_text_id(p, f.whole_floats) if guessed[p.name] in roles.TEXT_ROLES else p
-            for p, f in zip(plans, facts, strict=True)
-        ]
-        warnings += [p.note for p in plans if p.note]
-        report(0.85, "Writing the table")
-        if replace:
-            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-        cur.execute(f"CREATE TABLE {quote_ident(name)} AS {coltypes.select_sql(plans, '__stage')}")
-        unparseable = quality.conversion_failures(cur, "__stage", plans, name)
-        warnings += [
-            f"{n:,} value(s) in column {col!r} could not be read as "
-            f"{_type_word(plans, col)} and were left empty."
-            for col, n in unparseable.items()
-        ]
-        cur.execute("DROP TABLE __stage")
-        columns = [ColumnInfo(p.name, p.type, guessed[p.name]) for p in plans]
-        report(0.92, "Checking quality")
-        kind = quality.guess_kind(cur, name, columns)
-        report_ = quality.quality_report(cur, name, columns, unparseable)
-        options = dict(
-            scan.options, date_formats={p.name: p.date_format for p in plans if p.date_format}
-        )
-        info = TableInfo(
-            name=name,
-            kind=kind,
-            rows=rows,
-            columns=columns,
-            source_file=shown,
-            source_sha256=sha,
-            loaded_at=datetime.now(),
-            quality=report_,
-            warnings=warnings,
-            options=options,
-        )
-        ws.register_table(cur, info)
+        raise IngestError(f"{shown}: no data rows could be read. {advice}")
+    warnings += [
+        f"{n:,} value(s) in column {col!r} could not be read as "
+        f"{_type_word(plans, col)} and were left empty."
+        for col, n in unparseable.items()
+    ]
+    columns = [ColumnInfo(p.name, p.type, guessed[p.name]) for p in plans]
+    report(0.9, "Checking quality")
+    kind = quality.guess_kind(cur, name, columns)
+    report_ = quality.quality_report(cur, name, columns, unparseable)
+    options = dict(
+        source.options, date_formats={p.name: p.date_format for p in plans if p.date_format}
+    )
+    info = TableInfo(
+        name=name,
+        kind=kind,
+        rows=rows,
+        columns=columns,
+        source_file=shown,
+        source_sha256=sha(),
+        loaded_at=datetime.now(),
+        quality=report_,
+        warnings=warnings,
+        options=options,
+    )
+    ws.register_table(cur, info)
     return info
+
+
+def _sample(cur: duckdb.DuckDBPyConnection, source: _Source) -> str:
+    """A temporary sample of the source's rows, which type and role guessing read."""
+    sql, params = source.sample_sql or source.sql, source.sample_params or source.params
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE __sample AS SELECT * FROM {sql} "
+        f"USING SAMPLE {coltypes.SAMPLE_ROWS} ROWS (reservoir, 42)",
+        params,
+    )
+    return "__sample"
+
+
+def _failures(cur: duckdb.DuckDBPyConnection, table: str, failed: dict[str, str]) -> dict[str, int]:
+    """Count the flags the load wrote for values that did not convert, then drop them."""
+    if not failed:
+        return {}
+    t = quote_ident(table)
+    flagged = " OR ".join(f"{quote_ident(flag)} IS NOT NULL" for flag in failed)
+    counts = cur.execute(
+        "SELECT "
+        + ", ".join(coltypes.failures_sql(flag) for flag in failed)
+        + f" FROM {t} WHERE {flagged}"
+    ).fetchall()[0]
+    for flag in failed:
+        cur.execute(f"ALTER TABLE {t} DROP COLUMN {quote_ident(flag)}")
+    return {col: int(n) for col, n in zip(failed.values(), counts, strict=True) if n}
+
+
+def _rejected_lines(cur: duckdb.DuckDBPyConnection) -> tuple[int, list[int]]:
+    """How many lines the reader skipped as malformed, and the first ten line numbers."""
+    rows = cur.execute(
+        "SELECT count(DISTINCT line), list(DISTINCT line ORDER BY line)[1:10] FROM reject_errors"
+    ).fetchall()[0]
+    return int(rows[0]), list(rows[1] or [])
 
 
 def _type_word(plans: list[coltypes.ColumnPlan], col: str) -> str:
@@ -633,33 +737,6 @@ def _type_word(plans: list[coltypes.ColumnPlan], col: str) -> str:
     if plan.type in ("DATE", "TIMESTAMP"):
         return f"a date ({plan.date_format})"
     return "a number"
-
-
-def _stage(cur: duckdb.DuckDBPyConnection, scan: _Scan, report: Progress, shown: str) -> int:
-    """Stream the source into a temporary table in one statement, reporting progress."""
-    import threading
-
-    import pyarrow as pa
-
-    rows = 0
-    caller = threading.get_ident()
-
-    def batches():
-        nonlocal rows
-        for batch in scan.reader:
-            rows += batch.num_rows
-            if threading.get_ident() == caller:  # progress only from the caller's thread
-                share = min(rows / max(scan.estimated_rows, 1), 1.0)
-                report(0.05 + 0.65 * share, f"Reading {shown}: {rows:,} rows")
-            yield batch
-
-    stream = pa.RecordBatchReader.from_batches(scan.reader.schema, batches())
-    cur.register("__chunk", stream)
-    try:
-        cur.execute("CREATE TEMP TABLE __stage AS SELECT * FROM __chunk")
-    finally:
-        cur.unregister("__chunk")
-    return rows
 
 
 def update_roles(
@@ -696,7 +773,7 @@ def ingest_upload(ws: Workspace, data: Any, name: str, **options: Any) -> TableI
     suffix = (
         "".join(Path(name).suffixes[-2:]) if name.lower().endswith(".gz") else Path(name).suffix
     )
-    with tempfile.TemporaryDirectory(prefix="segment-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=ws.inbox) as folder:
         target = Path(folder) / f"upload{suffix.lower()}"
         with target.open("wb") as out:
             if isinstance(data, bytes | bytearray):

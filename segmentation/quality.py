@@ -11,6 +11,7 @@ from . import roles as roles_mod
 from .coltypes import ColumnPlan, value_sql
 from .workspace import ColumnInfo, quote_ident
 
+_QUARTILE_SAMPLE = 100_000
 _BATCH = 60  # columns per aggregate query (files may have 1,000+ columns)
 _NUMERIC = ("BIGINT", "DOUBLE")
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -63,33 +64,6 @@ def value_sql_text(col: str) -> str:
     """The trimmed text of any column (typed or not), empty and NA tokens as NULL."""
     q = quote_ident(col)
     return value_sql(col).replace(q, f"{q}::VARCHAR")
-
-
-def conversion_failures(
-    cur: duckdb.DuckDBPyConnection, stage: str, plans: list[ColumnPlan], table: str | None = None
-) -> dict[str, int]:
-    """Per converted column: values present in the file that did not convert (left empty).
-
-    With ``table`` (the loaded table) the count is present values in the stage minus loaded
-    values in the table: a value is only ever loaded from a present one, and no cast is redone.
-    """
-    converted = [p for p in plans if p.converted]
-    failures: dict[str, int] = {}
-    for batch in _batches(converted):
-        if table is None:
-            parts = [
-                f"count(*) FILTER (WHERE ({value_sql(p.name)}) IS NOT NULL AND ({p.final_sql()}) IS NULL)"
-                for p in batch
-            ]
-            row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(stage)}").fetchall()[0]
-        else:
-            present = ", ".join(f"count({value_sql(p.name)})" for p in batch)
-            loaded = ", ".join(f"count({quote_ident(p.name)})" for p in batch)
-            have = cur.execute(f"SELECT {present} FROM {quote_ident(stage)}").fetchall()[0]
-            got = cur.execute(f"SELECT {loaded} FROM {quote_ident(table)}").fetchall()[0]
-            row = [a - b for a, b in zip(have, got, strict=True)]
-        failures.update({p.name: int(n) for p, n in zip(batch, row, strict=True) if n})
-    return failures
 
 
 def guess_kind(cur: duckdb.DuckDBPyConnection, table: str, columns: list[ColumnInfo]) -> str:
@@ -181,11 +155,18 @@ def _count_where(cur, t: str, col: str | None, condition: str) -> int | None:
 
 
 def _outliers(cur, t: str, columns: list[ColumnInfo]) -> dict[str, int]:
-    """Extreme values: beyond 3 interquartile ranges outside the quartiles."""
+    """Extreme values: beyond 3 interquartile ranges outside the quartiles (the quartiles of a
+    100,000-row sample)."""
     found: dict[str, int] = {}
     for batch in _batches(columns):
-        quart = ", ".join(f"approx_quantile({quote_ident(c.name)}, [0.25, 0.75])" for c in batch)
-        bounds = cur.execute(f"SELECT {quart} FROM {t}").fetchall()[0]
+        # Quartiles of a fixed sample: exact (and repeatable) where the table is smaller, and
+        # twice as fast as approx_quantile over millions of rows.
+        quart = ", ".join(f"quantile_cont({quote_ident(c.name)}, [0.25, 0.75])" for c in batch)
+        cols = ", ".join(quote_ident(c.name) for c in batch)
+        bounds = cur.execute(
+            f"SELECT {quart} FROM (SELECT {cols} FROM {t} "
+            f"USING SAMPLE {_QUARTILE_SAMPLE} ROWS (reservoir, 7))"
+        ).fetchall()[0]
         parts = []
         for c, qs in zip(batch, bounds, strict=True):
             if not qs or qs[0] is None:

@@ -7,9 +7,11 @@ This module is the only owner of DuckDB connections and of SQL identifier quotin
 * Writes are serialized by a lock and run in a transaction (:meth:`Workspace.transaction`): a
   load either completes or leaves the workspace as it was.
 * Once open, DuckDB's access to files is switched off and the configuration locked, so no SQL
-  that carries user text (column names, table names) can read or write files. User files are
-  scanned by a separate in-memory reader (:func:`external_reader`) with fixed SQL and bound
-  parameters only.
+  that carries user text (column names, table names) can read or write files, with one
+  exception: the workspace's *inbox*, a private temporary folder (mode 0700, removed on close)
+  into which a load places the one file it reads. Loading reads that file straight into the
+  workspace (no copy through Python), on the *loader* cursor, whose progress can be polled
+  (:meth:`Workspace.run_with_progress`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,8 +242,17 @@ class Workspace:
             raise _translate_open_error(self.path, exc) from exc
         self._write_lock = threading.RLock()
         self._schemas: set[str] = set()
+        self.inbox = Path(tempfile.mkdtemp(prefix="segment-inbox-"))  # 0700, this process only
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.inbox, True)
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute(_SCHEMA_SQL)
+        self._con.execute("SET allowed_directories = ?", [[f"{self.inbox}{os.sep}"]])
+        # Progress is a per-connection setting that the lock below freezes: the loader cursor
+        # gets it now, and loads (serialized by the write lock) run on it.
+        self._loader = self._con.cursor()
+        self._loader.execute("SET enable_progress_bar = true")
+        self._loader.execute("SET enable_progress_bar_print = false")
+        self._loader.execute("SET progress_bar_time = 0")
         self._con.execute("SET enable_external_access = false")
         self._con.execute("SET lock_configuration = true")
 
@@ -248,10 +262,13 @@ class Workspace:
         return self._con.cursor()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Serialize a write: yields a cursor inside BEGIN ... COMMIT, rolled back on any error."""
+    def transaction(self, *, loader: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Serialize a write: yields a cursor inside BEGIN ... COMMIT, rolled back on any error.
+
+        ``loader=True`` yields the loader cursor, which may read the inbox with progress.
+        """
         with self._write_lock:
-            cur = self._con.cursor()
+            cur = self._loader if loader else self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -261,7 +278,47 @@ class Workspace:
             else:
                 cur.execute("COMMIT")
             finally:
-                cur.close()
+                if not loader:
+                    cur.close()
+
+    @staticmethod
+    def run_with_progress(
+        cur: duckdb.DuckDBPyConnection,
+        sql: str,
+        params: Sequence[Any] | None = None,
+        report: Callable[[float], None] | None = None,
+        every: float = 0.25,
+    ) -> None:
+        """Run one long statement on ``cur`` (the loader) while the calling thread reports
+        DuckDB's progress (0..1) through ``report``; errors are raised in the caller.
+
+        If reporting raises (a Streamlit rerun stops the script), the statement is interrupted
+        before the error goes on, so the surrounding transaction can roll back.
+        """
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                cur.execute(sql, params or [])
+            except BaseException as exc:  # handed to the caller's thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=work, name="segment-load", daemon=True)
+        worker.start()
+        try:
+            if report is not None:
+                report(0.0)
+            while worker.is_alive():
+                worker.join(every)
+                done = cur.query_progress()
+                if report is not None and worker.is_alive() and done >= 0:
+                    report(min(done, 100.0) / 100.0)
+        except BaseException:
+            cur.interrupt()
+            worker.join()
+            raise
+        if failure:
+            raise failure[0]
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a read query with bound parameters; returns all rows."""
@@ -282,7 +339,9 @@ class Workspace:
     def close(self) -> None:
         with _REGISTRY_LOCK:
             _REGISTRY.pop(self.path, None)
+        self._loader.close()
         self._con.close()
+        self._cleanup()
 
     def ensure_schema(self, ddl: str) -> None:
         """Create a module's own bookkeeping tables (``CREATE TABLE IF NOT EXISTS`` in ``_seg``)
@@ -453,14 +512,3 @@ def open_workspace(path: str | os.PathLike[str] | None = None) -> Workspace:
         if ws is None:
             ws = _REGISTRY[resolved] = Workspace(resolved)
         return ws
-
-
-def external_reader() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that may read files: used with fixed SQL and bound parameters only.
-
-    The workspace connection itself cannot touch files; a user's file is scanned here and its
-    rows streamed (as Arrow) into the workspace.
-    """
-    con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
-    return con

@@ -2,7 +2,9 @@
 
 import io
 import json
+import os
 
+import duckdb
 import pandas as pd
 import pytest
 from corpus import BAD_FILES
@@ -315,3 +317,77 @@ def test_json_lines_with_nested_values_load_as_text(ws, tmp_path):
     ]
     info = ingest_file(ws, write(tmp_path, "n.jsonl", "\n".join(lines)))
     assert info.column("tags").type == "VARCHAR"
+
+
+def test_time_zones_are_read_when_the_sample_shows_them_and_plain_times_stay(ws, tmp_path):
+    plain = "".join(f"c{i},2024-03-{i % 28 + 1:02d} 10:00:00\n" for i in range(50))
+    info = ingest_file(ws, write(tmp_path, "plain.csv", "customer_id,ts\n" + plain))
+    assert {str(v)[11:] for v in values(ws, info.name, "ts")} == {"10:00:00"}
+    zoned = "".join(f"c{i},2024-03-{i % 28 + 1:02d}T10:00:00-05:00\n" for i in range(50))
+    info = ingest_file(ws, write(tmp_path, "zoned.csv", "customer_id,ts\n" + zoned))
+    assert {str(v)[11:] for v in values(ws, info.name, "ts")} == {"15:00:00"}  # in UTC
+
+
+def test_a_large_file_is_typed_from_a_sample_across_it_and_late_bad_values_are_counted(
+    ws, tmp_path, monkeypatch
+):
+    # Files over SPREAD_SAMPLE_MB are sampled in runs of lines from across the file; lowered
+    # here so that a 2 MB file takes that path.
+    monkeypatch.setattr(ingest, "SPREAD_SAMPLE_MB", 1)
+    n = 60_000
+    lines = [f"O{i},C{i % 997:04d},2024-01-{i % 28 + 1:02d},{i % 50}.25\n" for i in range(n)]
+    lines[n - 10] = "Obad,C0001,someday,lots\n"  # far past any head-of-file sample
+    path = write(tmp_path, "large.csv", "order_id,customer_id,day,amount\n" + "".join(lines))
+    assert path.stat().st_size > 2**20
+    info = ingest_file(ws, path)
+    assert info.rows == n
+    assert [(c.name, c.type) for c in info.columns] == [
+        ("order_id", "VARCHAR"),
+        ("customer_id", "VARCHAR"),
+        ("day", "DATE"),
+        ("amount", "DOUBLE"),
+    ]
+    assert info.quality["unparseable"] == {"day": 1, "amount": 1}
+    assert ws.query(f"SELECT count(*) FROM \"{info.name}\" WHERE customer_id = 'C0001'")[0][0] > 0
+    # the flag columns used to count failures are gone
+    assert [c[0] for c in ws.query(f'DESCRIBE "{info.name}"')] == [c.name for c in info.columns]
+
+
+def test_spread_sample_keeps_the_header_and_draws_whole_lines_from_across_the_file(tmp_path):
+    path = write(tmp_path, "n.csv", "n\n" + "".join(f"{i}\n" for i in range(100_000)))
+    out = ingest._spread_sample(path, tmp_path / "s.txt", rows=2_000, chunks=20)
+    got = out.read_text().splitlines()
+    assert got[0] == "n" and len(got) == 2_000
+    numbers = [int(x) for x in got[1:]]
+    assert max(numbers) > 90_000 and min(numbers) == 0  # from the start to the end
+    assert len({n // 5_000 for n in numbers}) == 20  # one run from every twentieth
+
+
+def test_loads_report_reading_progress_and_leave_nothing_in_the_inbox(ws, tmp_path):
+    rows = "".join(f"c{i % 300},{i},2024-01-{i % 28 + 1:02d}\n" for i in range(20_000))
+    seen = []
+    ingest_upload(
+        ws,
+        ("customer_id,amount,day\n" + rows).encode(),
+        "orders.csv",
+        progress=lambda f, m: seen.append((f, m)),
+    )
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(m.startswith("Reading orders.csv: ") for _, m in seen)
+    assert ws.inbox.is_dir() and list(ws.inbox.iterdir()) == []
+
+
+def test_the_workspace_reads_only_its_inbox_and_removes_it_on_close(tmp_path):
+    ws = open_workspace(tmp_path / "own.duckdb")
+    inbox = ws.inbox
+    assert oct(inbox.stat().st_mode & 0o777) == "0o700"
+    (inbox / "in.csv").write_text("a\n1\n")
+    (tmp_path / "out.csv").write_text("a\n1\n")
+    assert ws.query("SELECT count(*) FROM read_csv(?)", [str(inbox / "in.csv")]) == [(1,)]
+    sneaky = inbox / os.path.relpath(tmp_path / "out.csv", inbox)  # inbox/../../...
+    for outside in (tmp_path / "out.csv", sneaky):
+        with pytest.raises(duckdb.Error, match="disabled by configuration"):
+            ws.query("SELECT count(*) FROM read_csv(?)", [str(outside)])
+    ws.close()
+    assert not inbox.exists()

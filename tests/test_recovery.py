@@ -158,7 +158,7 @@ def _wait_for(child: subprocess.Popen, word: str, seconds: float) -> str:
 @pytest.mark.parametrize(
     ("job", "threshold", "marker"),
     [
-        pytest.param("ingest", 0.1, "Reading", id="ingest_while_reading"),
+        pytest.param("ingest", 0.05, "Reading", id="ingest_while_reading"),
         pytest.param("ingest", 0.9, "Checking quality", id="ingest_after_create_table"),
         pytest.param("features", 0.9, "Recording", id="features_after_create_table"),
         pytest.param("run", 0.2, "k-means:", id="run_while_fitting"),
