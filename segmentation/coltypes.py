@@ -118,7 +118,7 @@ def _plan_typed(name: str, dtype: str) -> ColumnPlan:
         return ColumnPlan(name, "TIMESTAMP", f"{q}::TIMESTAMP")
     if dtype == "BOOLEAN":
         return ColumnPlan(name, "BOOLEAN", q)
-    return ColumnPlan(name, "VARCHAR", f"{q}::VARCHAR")
+    return ColumnPlan(name, "VARCHAR", f"nullif(trim({q}::VARCHAR), '')")
 
 
 def _stats(cur, sample: str, v: str, checks: dict[str, str]) -> dict[str, int]:

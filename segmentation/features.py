@@ -293,10 +293,13 @@ def _type_class(duck_type: str) -> str:
 
 
 # -- SQL building blocks both sources use -----------------------------------------------------
-def customer_id_sql(column: str, duck_type: str = "VARCHAR", *, table: str | None = None) -> str:
+def customer_id_sql(
+    column: str, duck_type: str = "VARCHAR", *, table: str | None = None, clean: bool = False
+) -> str:
     """The customer id as text users know: '17850' for 17850.0, digits for an integer.
 
-    ``table`` qualifies the column with a table alias.
+    ``table`` qualifies the column with a table alias; ``clean``: text is already trimmed with
+    '' as NULL (as ingest stores it).
 
     >>> customer_id_sql("CustomerID", "BIGINT", table="s")
     'CAST(s."CustomerID" AS VARCHAR)'
@@ -304,7 +307,7 @@ def customer_id_sql(column: str, duck_type: str = "VARCHAR", *, table: str | Non
     q = (f"{table}." if table else "") + quote_ident(column)
     t = duck_type.upper()
     if t == "VARCHAR":
-        return f"nullif(trim({q}), '')"
+        return q if clean else f"nullif(trim({q}), '')"
     if t in _INTEGER_TYPES:
         return f"CAST({q} AS VARCHAR)"
     if t in _FLOAT_TYPES or t.startswith("DECIMAL"):

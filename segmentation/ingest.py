@@ -679,7 +679,9 @@ def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) ->
     kind = quality.guess_kind(cur, name, columns)
     report_ = quality.quality_report(cur, name, columns, unparseable)
     options = dict(
-        source.options, date_formats={p.name: p.date_format for p in plans if p.date_format}
+        source.options,
+        date_formats={p.name: p.date_format for p in plans if p.date_format},
+        text_clean=True,  # every text value trimmed, '' stored as NULL: readers need not trim
     )
     info = TableInfo(
         name=name,

@@ -619,3 +619,34 @@ def test_progress_is_reported_up_to_done(ws, tmp_path):
     shares = [share for share, _ in seen]
     assert shares == sorted(shares)
     assert seen[-1] == (1.0, "Built 3 customers x 21 features")
+
+
+def test_text_is_stored_clean_so_builds_skip_trimming_and_agree_with_an_older_table(ws, tmp_path):
+    # Ingest stores text trimmed with '' as NULL (CSV and Parquet alike) and marks the table;
+    # builds then read text as it is. A table without the mark (an older workspace) is trimmed
+    # while building: both give the same features.
+    padded = SHOP.replace(",", " , ").replace("\n", " \n")
+    load(ws, tmp_path, "padded.csv", padded)
+    frame = pd.read_csv(tmp_path / "padded.csv", dtype=str)
+    frame.to_parquet(tmp_path / "padded.parquet")
+    ingest_file(ws, tmp_path / "padded.parquet", table="padded_pq")
+    for table in ("padded", "padded_pq"):
+        info = ws.table(table)
+        assert info.options["text_clean"] is True
+        texts = [c.name for c in info.columns if c.type == "VARCHAR"]
+        assert texts
+        for col in texts:
+            assert ws.query(
+                f'SELECT count(*) FROM "{table}" WHERE "{col}" <> trim("{col}") OR "{col}" = \'\''
+            ) == [(0,)]
+    clean = build_features(ws, "padded", name="clean_f")
+    with ws.transaction() as cur:  # as an older version recorded it: no mark
+        cur.execute(
+            "UPDATE _seg.tables SET options = json_remove(options, '$.text_clean')::VARCHAR "
+            "WHERE name = 'padded'"
+        )
+    assert "text_clean" not in ws.table("padded").options
+    old = build_features(ws, "padded", name="old_f")
+    assert clean.customers == old.customers == 3
+    assert rows(ws, "clean_f") == rows(ws, "old_f")
+    assert rows(ws, "clean_f") == rows(ws, build_features(ws, "padded_pq").table)
