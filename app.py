@@ -32,7 +32,7 @@ def show_sidebar(ws: Workspace) -> None:
         else:
             st.caption("No tables yet.")
         all_runs = list_runs(ws)
-        current = st.session_state.get("segment_run")
+        current = st.session_state.get("current_run")
         run = next((r for r in all_runs if r.run_id == current), all_runs[-1] if all_runs else None)
         if run is None:
             st.caption("No segmentation run yet.")

@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from pages.common import pick_run
 from segmentation import projection, runs
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
@@ -126,21 +127,9 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
 
 
 st.title("Explore")
-all_runs = runs.list_runs(ws)
-if not all_runs:
-    st.info("No segmentation run yet. Run a segmentation on the **Segment** page first.")
-    st.stop()
-ids = [r.run_id for r in all_runs]
-if state.get("segment_run") not in ids:
-    state["segment_run"] = ids[-1]
-chosen = st.selectbox(
-    "Run",
-    ids,
-    key="segment_run",
-    width=420,
-    format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
+run = pick_run(
+    ws, "explore_run", "No segmentation run yet. Run a segmentation on the **Segment** page first."
 )
-run = next(r for r in all_runs if r.run_id == chosen)
 cells = st.columns(4)
 method = cells[0].radio(
     "Method", projection.METHODS, format_func=str.upper, horizontal=True, key="explore_method"

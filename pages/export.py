@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.common import pick_run
 from segmentation import audiences, exportfiles, exportlog
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
-from segmentation.runs import list_runs
 from segmentation.selections import list_audiences
 
 if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
@@ -25,20 +25,6 @@ LABELS = {
     "duplicate_emails": "repeated e-mails", "duplicate_phones": "repeated phones",
     "small": "under minimum", "mde": "MDE (pct. points)", "mde_relative": "MDE (relative)",
 }  # fmt: skip
-
-
-def choose_run():
-    all_runs = list_runs(ws)
-    if not all_runs:
-        st.info("Run a segmentation on the Segment page first: its segments are exported here.")
-        st.stop()
-    ids = [r.run_id for r in all_runs]
-    if state.get("export_run") not in ids:
-        current = state.get("segment_run")
-        state["export_run"] = current if current in ids else ids[-1]
-    names = {r.run_id: f"{r.run_id}: {r.name}" for r in all_runs}
-    chosen = st.selectbox("Run", ids, key="export_run", format_func=names.get, width=420)
-    return next(r for r in all_runs if r.run_id == chosen)
 
 
 def choose(run) -> dict:
@@ -164,7 +150,11 @@ def show_plan(plan: audiences.ExportPlan) -> None:
 
 
 st.title("Export")
-run = choose_run()
+run = pick_run(
+    ws,
+    "export_run",
+    "Run a segmentation on the Segment page first: its segments are exported here.",
+)
 try:
     options = choose(run)
     plan = audiences.plan_export(ws, run.run_id, readiness=True, **options)

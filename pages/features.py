@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.common import attempt
 from segmentation import charts, stats
-from segmentation.errors import SegmentationError
 from segmentation.features import BEHAVIOURAL_FEATURES, FEATURE_HELP, build_features
 from segmentation.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
 from segmentation.roles import ROLES
@@ -61,22 +61,18 @@ def build_section() -> None:
         "Keep the first row of a repeated customer id", key="features_keep_first"
     )
     if st.button("Build features", type="primary"):
-        bar = st.progress(0.0, text="Starting")
-        try:
-            result = build_features(
-                ws,
-                source,
-                name=name.strip() or None,
-                as_of=as_of if own_date else None,
-                replace=replace,
-                top_categories=int(top),
-                on_duplicate="first" if first else "refuse",
-                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-            )
-        except SegmentationError as exc:
-            bar.empty()
-            st.error(str(exc))
-        else:
+        result = attempt(
+            build_features,
+            "Starting",
+            ws=ws,
+            source=source,
+            name=name.strip() or None,
+            as_of=as_of if own_date else None,
+            replace=replace,
+            top_categories=int(top),
+            on_duplicate="first" if first else "refuse",
+        )
+        if result is not None:
             state["features_table"] = result.table
             state["features_flash"] = (
                 f"Built **{result.table}**: {result.customers:,} customers x "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.common import pick_run
 from segmentation import profiles, report, runs
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
@@ -140,22 +141,11 @@ def distribution_tab(profile: profiles.RunProfile) -> None:
 
 
 st.title("Profiles")
-all_runs = runs.list_runs(ws)
-if not all_runs:
-    st.info("Run a segmentation on the **Segment** page first; its segments are profiled here.")
-    st.stop()
-ids = [r.run_id for r in all_runs]
-# The current run (the Segment page's choice) is this page's choice too, and the other way round.
-state["profiles_run"] = state["segment_run"] if state.get("segment_run") in ids else ids[-1]
-chosen = st.selectbox(
-    "Run",
-    ids,
-    key="profiles_run",
-    width=420,
-    on_change=lambda: state.update(segment_run=state["profiles_run"]),  # the sidebar follows
-    format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
+run = pick_run(
+    ws,
+    "profiles_run",
+    "Run a segmentation on the **Segment** page first; its segments are profiled here.",
 )
-run = next(r for r in all_runs if r.run_id == chosen)
 try:
     profile = cached_profile(ws, str(ws.path), run.run_id, str(run.created_at))
     profile = profile.renamed(runs.get_run(ws, run.run_id))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.common import attempt, pick_run
 from segmentation import charts, runs
 from segmentation.algorithms import REGISTRY, Param
 from segmentation.diagnostics import UNSTABLE_BELOW
-from segmentation.errors import SegmentationError
 from segmentation.preprocess import SCALERS, PrepConfig
 from segmentation.recipe import recipe_toml
 
@@ -27,18 +27,6 @@ def cached_silhouette(_ws, path: str, run_id: str, created: str):
 @st.cache_data(max_entries=16, show_spinner="Comparing runs")
 def cached_comparison(_ws, path: str, a: str, b: str, created: tuple):
     return runs.compare_runs(_ws, a, b)
-
-
-def attempt(call, text: str, **kwargs):
-    """One library call with a progress bar; a SegmentationError is shown, None returned."""
-    widget = st.progress(0.0, text=text)
-    try:
-        return call(progress=lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m), **kwargs)
-    except SegmentationError as exc:
-        st.error(str(exc))
-        return None
-    finally:
-        widget.empty()
 
 
 def param_widget(p: Param, key: str):
@@ -153,7 +141,7 @@ def run_section(table: str, prep: PrepConfig | None) -> None:
             seed=int(seed),
         )
         if run is not None:
-            state["segment_run"] = run.run_id
+            state["current_run"] = run.run_id
             st.rerun()
 
 
@@ -213,21 +201,7 @@ def show_run(run: runs.Run) -> None:
 
 
 def manage_runs(all_runs: list[runs.Run]) -> None:
-    st.dataframe(
-        [
-            {
-                "run": r.run_id,
-                "name": r.name,
-                "algorithm": r.algorithm,
-                "segments": len(r.segments),
-                "customers": r.customers,
-                "silhouette": r.metrics.get("silhouette"),
-                "created": r.created_at,
-            }
-            for r in all_runs
-        ],
-        hide_index=True,
-    )
+    st.dataframe([r.summary() for r in all_runs], hide_index=True)
     ids = [r.run_id for r in all_runs]
     left, right = st.columns(2)
     target = left.selectbox("Run", ids, key="seg_manage_run")
@@ -264,19 +238,8 @@ numeric = [c.name for c in info.columns if c.type in ("BIGINT", "DOUBLE") and c.
 prep = prep_choices(table, numeric)
 sweep_section(table, prep)
 run_section(table, prep)
-all_runs = runs.list_runs(ws)
-if all_runs:
+if runs.list_runs(ws):
     st.divider()
-    ids = [r.run_id for r in all_runs]
-    if state.get("segment_run") not in ids:
-        state["segment_run"] = ids[-1]
-    chosen = st.selectbox(
-        "Run",
-        ids,
-        key="segment_run",
-        width=420,
-        format_func=lambda i: f"{i}: {next(r.name for r in all_runs if r.run_id == i)}",
-    )
-    show_run(next(r for r in all_runs if r.run_id == chosen))
+    show_run(pick_run(ws, "segment_run", ""))
     with st.expander("All runs: rename, delete, compare"):
-        manage_runs(all_runs)
+        manage_runs(runs.list_runs(ws))

@@ -65,6 +65,18 @@ class Run:
     sample_size: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def summary(self) -> dict[str, Any]:
+        """One row of a table of runs (the Segment page, `segment runs`)."""
+        return {
+            "run": self.run_id,
+            "name": self.name,
+            "algorithm": self.algorithm,
+            "segments": len(self.segments),
+            "customers": self.customers,
+            "silhouette": self.metrics.get("silhouette"),
+            "created": self.created_at,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON the CLI prints for a run."""
         return {
@@ -570,13 +582,23 @@ def compare_runs(ws: Workspace, a: str, b: str) -> Comparison:
     """Agreement of two runs over the customers they share: ARI and a contingency table."""
     from . import diagnostics
 
-    left, right = assignments(ws, a), assignments(ws, b)
-    both = left.merge(right, on="customer_id", suffixes=("_a", "_b"))
+    names = [{s.segment_id: s.name for s in get_run(ws, run).segments} for run in (a, b)]
+    both = ws.query_df(  # the join in DuckDB: a pandas merge of two 1M-row frames took 3.5 s
+        f"SELECT x.segment_id AS a, y.segment_id AS b FROM {META}.assignments x "
+        f"JOIN {META}.assignments y ON x.customer_id = y.customer_id "
+        "WHERE x.run_id = ? AND y.run_id = ?",
+        [a, b],
+    )
     if both.empty:
         raise InvalidParameterError(
             f"Runs {a} and {b} share no customer; compare runs made from the same customers."
         )
-    return diagnostics.compare_labels(both["segment_a"].to_numpy(), both["segment_b"].to_numpy())
+    result = diagnostics.compare_labels(both["a"].to_numpy(), both["b"].to_numpy())
+    table = result.contingency  # segment ids in order, shown by name
+    table.index = [names[0].get(i, f"Segment {i}") for i in table.index]
+    table.columns = [names[1].get(i, f"Segment {i}") for i in table.columns]
+    table.index.name, table.columns.name = "a", "b"
+    return result
 
 
 def silhouette(ws: Workspace, run_id: str, *, sample: int = 10_000) -> pd.DataFrame:

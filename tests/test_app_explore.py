@@ -76,7 +76,7 @@ def test_a_run_opens_on_its_pca_map(monkeypatch, app_file, workspace_with_run):
     path, run_id = workspace_with_run
     at = explore_page(monkeypatch, app_file, path)
     assert not at.exception
-    assert at.selectbox(key="segment_run").value == run_id
+    assert at.selectbox(key="explore_run").value == run_id
     captions = texts(at.caption)
     assert re.search(r"PCA of all 600 customers; explained variance: PC1 \d+%", captions)
     assert "Drawing 600 of 600 points (WebGL)" in captions

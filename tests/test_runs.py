@@ -198,6 +198,15 @@ def test_sweep_stability_and_comparison(ws):
     stab = runs.stability(ws, a.run_id, runs=3)
     assert stab.score > 0.9
     assert runs.get_run(ws, a.run_id).metrics["stability"] == stab.score
-    assert runs.compare_runs(ws, a.run_id, b.run_id).ari > 0.9
+    a = runs.set_segment_names(ws, a.run_id, {1: ("Zeta", "last by name, first by id")})
+    cmp = runs.compare_runs(ws, a.run_id, b.run_id)
+    assert cmp.ari > 0.9
+    # rows and columns in segment-id order, shown by name; every shared customer counted once
+    names = {
+        r.run_id: [s.name for s in sorted(r.segments, key=lambda s: s.segment_id)] for r in (a, b)
+    }
+    assert list(cmp.contingency.index) == names[a.run_id]
+    assert list(cmp.contingency.columns) == names[b.run_id]
+    assert int(cmp.contingency.to_numpy().sum()) == a.customers
     with pytest.raises(InvalidParameterError, match="'k' parameter must be a range"):
         runs.sweep(ws, "feat", ks=range(1, 4))
