@@ -242,7 +242,8 @@ class Workspace:
             raise _translate_open_error(self.path, exc) from exc
         self._write_lock = threading.RLock()
         self._schemas: set[str] = set()
-        self.inbox = Path(tempfile.mkdtemp(prefix="segment-inbox-"))  # 0700, this process only
+        _remove_stale_inboxes()
+        self.inbox = Path(tempfile.mkdtemp(prefix=f"{_INBOX_PREFIX}{os.getpid()}-"))  # 0700
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.inbox, True)
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute(_SCHEMA_SQL)
@@ -490,6 +491,25 @@ def _table_info(row: dict[str, Any]) -> TableInfo:
         warnings=json.loads(row["warnings"]),
         options=json.loads(row["options"]),
     )
+
+
+_INBOX_PREFIX = "segment-inbox-"
+
+
+def _remove_stale_inboxes() -> None:
+    """Remove the inboxes of processes that died without closing their workspace (a killed
+    app or command may leave a copied or unzipped file behind). Only our own folders are
+    touched: named ``segment-inbox-<pid>-...`` and owned by this user, the process gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_INBOX_PREFIX}*-*"):
+        pid = folder.name[len(_INBOX_PREFIX) :].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # raises when no such process
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive under another user, or the folder went meanwhile
+            continue
 
 
 _REGISTRY: dict[Path, Workspace] = {}

@@ -1,6 +1,8 @@
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -125,3 +127,28 @@ def test_second_process_gets_a_clear_in_use_error(tmp_path):
         holder.wait()
     time.sleep(0.1)
     assert open_workspace(path).tables() == []
+
+
+def test_an_inbox_left_by_a_killed_process_is_removed_when_a_workspace_opens(tmp_path):
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys\n"
+            "from segmentation.workspace import open_workspace\n"
+            "ws = open_workspace(sys.argv[1])\n"
+            "(ws.inbox / 'left.csv').write_text('a\\n1\\n')\n"
+            "print(ws.inbox, flush=True)\n"
+            "os._exit(0)  # no clean-up, as after SIGKILL\n",
+            str(tmp_path / "child.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = Path(child.stdout.strip())
+    assert left.parent == Path(tempfile.gettempdir()) and (left / "left.csv").exists()
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    assert not left.exists()
+    assert ws.inbox.exists()  # its own is kept
+    ws.close()
