@@ -64,7 +64,6 @@ TARGETS = {
     "umap cached": 1.0,
     "export": 10.0,
 }
-MAX_UPLOAD_MB = 1024  # segmentation.ingest.MAX_UPLOAD_MB: larger CSV files are refused
 TABLE = "transactions"
 FEATURES = f"{TABLE}_features"
 STAGE_TIMEOUT = 1800
@@ -684,7 +683,7 @@ def scale(
     report: Report, keep: Path, sizes: list[int], main_facts: dict, main: SizeResult, say: Say
 ) -> None:
     """The pipeline (and the peer and floor) at each size; a growth table and a memory limit."""
-    from benchmarks.data import ensure_csv, ensure_lines
+    from benchmarks.data import ensure_csv
 
     results: list[SizeResult] = []
     for lines in sorted(set(sizes)):
@@ -692,12 +691,7 @@ def scale(
             results.append(main)
             continue
         label = f"scale {short_size(lines)}"
-        csv_mb = lines * main_facts["bytes"] / main_facts["lines"] / 2**20
-        if csv_mb <= MAX_UPLOAD_MB:
-            path, facts, made = ensure_csv(keep, lines)
-        else:  # ingest refuses CSV files over its upload limit: the same lines as Parquet
-            path, facts, made = ensure_lines(keep, lines, fmt="parquet")
-            say(f"{label}: the CSV would be {csv_mb:,.0f} MB, over ingest's {MAX_UPLOAD_MB} MB")
+        path, facts, made = ensure_csv(keep, lines)
         for run in made:
             _done(run, say)
         peer = _peer_fits(main, lines)
@@ -721,8 +715,7 @@ def scale(
     for result in results:
         if result is not main:
             report.stages += result.stages
-    per_line = main_facts["bytes"] / main_facts["lines"] if main_facts.get("bytes") else None
-    report.extra, report.extra_text, notes = growth_table(results, per_line)
+    report.extra, report.extra_text, notes = growth_table(results)
     report.notes += notes
 
 
@@ -754,13 +747,11 @@ def _total_mb() -> float:
     return float("inf")
 
 
-def growth_table(
-    results: list[SizeResult], bytes_per_line: float | None = None
-) -> tuple[list[str], list[str], list[str]]:
+def growth_table(results: list[SizeResult]) -> tuple[list[str], list[str], list[str]]:
     """(markdown lines, text lines, notes): seconds and peak MB per stage and size.
 
     Growth factors and the memory extrapolation compare sizes read from the same format (CSV
-    first): Parquet loads are much cheaper per line than CSV ones.
+    first; every size is CSV now that local files have no size limit, Parquet in older runs).
     """
     header = ["lines", "format", "customers", "floor s"]
     names = ["ingest", "features", f"k-means k={K}", "export csv"]
@@ -807,12 +798,6 @@ def growth_table(
                 f"{limit / 1e6:,.0f}M lines (linear from {short_size(x1.lines)} and "
                 f"{short_size(x2.lines)})"
             )
-    if bytes_per_line:
-        most = MAX_UPLOAD_MB * 2**20 / bytes_per_line
-        notes.append(
-            f"CSV: ingest refuses files over {MAX_UPLOAD_MB:,} MB: about {most / 1e6:.1f}M lines "
-            f"of this data ({bytes_per_line:.1f} bytes a line); larger inputs need Parquet"
-        )
     if results:
         largest = max(results, key=lambda r: r.lines)
         notes.append(

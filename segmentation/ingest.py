@@ -41,7 +41,7 @@ from .workspace import (
     safe_table_name,
 )
 
-MAX_UPLOAD_MB = 1024  # also .streamlit/config.toml server.maxUploadSize
+MAX_UPLOAD_MB = 1024  # uploads only; also .streamlit/config.toml server.maxUploadSize
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".csv.gz", ".tsv.gz", ".txt.gz")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -168,11 +168,8 @@ def _check_file(path: Path, shown: str, encoding: str | None = None) -> str:
     size = path.stat().st_size
     if size == 0:
         raise IngestError(f"{shown}: the file is empty. Export the data again and retry.")
-    if size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise IngestError(
-            f"{shown}: the file is {size / 2**20:,.0f} MB, over the {MAX_UPLOAD_MB:,} MB limit. "
-            "Split it, or convert it to Parquet, and load the parts."
-        )
+    # No size limit on a file on this machine (the CLI): the load streams through DuckDB,
+    # which spills to disk rather than run out of memory. Uploads have one (ingest_upload).
     lower = shown.lower()
     fmt = next(
         (
