@@ -246,6 +246,7 @@ class Workspace:
         self.inbox = Path(tempfile.mkdtemp(prefix=f"{_INBOX_PREFIX}{os.getpid()}-"))  # 0700
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.inbox, True)
         self._con.execute("SET TimeZone = 'UTC'")
+        self._set_memory_limit()
         self._con.execute(_SCHEMA_SQL)
         self._con.execute("SET allowed_directories = ?", [[f"{self.inbox}{os.sep}"]])
         # Progress is a per-connection setting that the lock below freezes: the loader cursor
@@ -256,6 +257,26 @@ class Workspace:
         self._loader.execute("SET progress_bar_time = 0")
         self._con.execute("SET enable_external_access = false")
         self._con.execute("SET lock_configuration = true")
+
+    def _set_memory_limit(self) -> None:
+        """DuckDB's share of memory: ``$SEGMENT_MEMORY_LIMIT`` (e.g. ``4GB``), else 40% of RAM.
+
+        DuckDB's default (80%) leaves too little for what runs beside it in the same process:
+        pandas frames and models of a million customers, UMAP, the app's other sessions. Past
+        the limit DuckDB spills to ``<workspace>.tmp`` instead of failing.
+        """
+        wanted = os.environ.get("SEGMENT_MEMORY_LIMIT")
+        if not wanted:
+            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            wanted = f"{max(ram * MEMORY_SHARE / 2**20, 256):.0f}MiB"
+        try:
+            self._con.execute("SET memory_limit = ?", [wanted])
+        except duckdb.Error as exc:
+            self._con.close()
+            raise WorkspaceError(
+                f"SEGMENT_MEMORY_LIMIT must be an amount of memory such as 4GB or 800MB. "
+                f"Got {wanted!r} instead."
+            ) from exc
 
     # -- connections -----------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -494,6 +515,7 @@ def _table_info(row: dict[str, Any]) -> TableInfo:
 
 
 _INBOX_PREFIX = "segment-inbox-"
+MEMORY_SHARE = 0.4  # of the machine's memory, for DuckDB (see Workspace._set_memory_limit)
 
 
 def _remove_stale_inboxes() -> None:

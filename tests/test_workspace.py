@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from segmentation.errors import (
     InvalidParameterError,
     NameClashError,
     TableNotFoundError,
+    WorkspaceError,
     WorkspaceInUseError,
 )
 from segmentation.workspace import (
@@ -152,3 +154,19 @@ def test_an_inbox_left_by_a_killed_process_is_removed_when_a_workspace_opens(tmp
     assert not left.exists()
     assert ws.inbox.exists()  # its own is kept
     ws.close()
+
+
+def test_duckdb_gets_a_deliberate_share_of_memory_and_it_can_be_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("SEGMENT_MEMORY_LIMIT", raising=False)
+    ws = open_workspace(tmp_path / "a.duckdb")
+    ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    shown = ws.query("SELECT current_setting('memory_limit')")[0][0]
+    assert shown.endswith("GiB") and abs(float(shown.split()[0]) - 0.4 * ram_gib) < 0.2
+    ws.close()
+    monkeypatch.setenv("SEGMENT_MEMORY_LIMIT", "800MB")
+    ws = open_workspace(tmp_path / "b.duckdb")
+    assert ws.query("SELECT current_setting('memory_limit')") == [("762.9 MiB",)]
+    ws.close()
+    monkeypatch.setenv("SEGMENT_MEMORY_LIMIT", "lots")
+    with pytest.raises(WorkspaceError, match="SEGMENT_MEMORY_LIMIT must be an amount"):
+        open_workspace(tmp_path / "c.duckdb")
