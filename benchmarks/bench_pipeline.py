@@ -136,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     add_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--parse-floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--setup-big", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load-floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
@@ -147,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.floor:  # the scan floor, in its own process
         print(json.dumps(scan_floor(args.floor)))
+        return 0
+    if args.parse_floor:  # the parse floor, in its own process
+        print(json.dumps(scan_floor(args.parse_floor, every_value=True)))
         return 0
     if args.load_floor:  # the load floor, in its own process
         print(json.dumps(load_floor(args.load_floor, args.workspace)))
@@ -265,8 +269,20 @@ def pipeline_at(
         note=f"DuckDB count(*) from read_{fmt}: {floor_facts['rows']:,} rows; query "
         f"{floor_facts['seconds']:.2f} s, the rest is start-up; {floor_run.stage.note}",
     )
-    load_floor = None
-    if not label:  # what writing the rows into a DuckDB file costs at least (main size only)
+    load_floor = parse_floor = None
+    if not label:  # what reading every value and writing the rows cost at least (main size)
+        parse_run = _stage(
+            "parse floor",
+            [sys.executable, "-m", "benchmarks.bench_pipeline", "--parse-floor", path],
+            say,
+            repeat=max(repeat, 3),
+        )
+        parse_floor = _with(
+            parse_run.stage,
+            note=f"DuckDB min(COLUMNS(*)) from read_{fmt}: every value parsed and typed, nothing "
+            f"stored: query {json.loads(parse_run.stdout)['seconds']:.2f} s (not a target); "
+            f"{parse_run.stage.note}",
+        )
         load_run = _stage(
             "load floor",
             [sys.executable, "-m", "benchmarks.bench_pipeline", "--load-floor", path]
@@ -329,11 +345,12 @@ def pipeline_at(
         note=f"ingest + features + run + export; peak = the highest of the four; "
         f"{exported:,} customers exported",
     )
-    stages = [floor, *([load_floor] if load_floor else []), *four, pipeline]
+    stages = [floor, *[s for s in (parse_floor, load_floor) if s], *four, pipeline]
     ratios = [
         Ratio(f"{prefix}ingest / scan floor", ingest.stage, floor, FLOOR_RATIO, at_most=True),
     ]
-    if load_floor:
+    if parse_floor and load_floor:
+        ratios.append(Ratio("ingest / parse floor", ingest.stage, parse_floor))
         ratios.append(Ratio("ingest / load floor", ingest.stage, load_floor))
     peer_stage = peer_facts = None
     if peer:
@@ -465,13 +482,16 @@ def load_floor(path: Path, workspace: Path) -> dict:
     return {"rows": rows, "seconds": seconds}
 
 
-def scan_floor(path: Path) -> dict:
-    """``SELECT count(*)`` over the file with DuckDB (read_csv, or read_parquet)."""
+def scan_floor(path: Path, every_value: bool = False) -> dict:
+    """``SELECT count(*)`` over the file with DuckDB (read_csv, or read_parquet): the issue's
+    floor, which need not convert values. ``every_value``: ``min(COLUMNS(*))`` as well, so every
+    value is parsed and typed (the parse floor)."""
     import duckdb
 
     reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+    select = "count(*), min(COLUMNS(*))" if every_value else "count(*)"
     start = time.perf_counter()
-    rows = duckdb.execute(f"SELECT count(*) FROM {reader}(?)", [str(path)]).fetchall()[0][0]
+    rows = duckdb.execute(f"SELECT {select} FROM {reader}(?)", [str(path)]).fetchall()[0][0]
     return {"rows": rows, "seconds": time.perf_counter() - start}
 
 

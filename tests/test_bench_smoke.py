@@ -53,6 +53,7 @@ def test_append_results_keeps_earlier_sections(tmp_path, monkeypatch):
 PIPELINE_ROWS = (
     "write csv",
     "scan floor",
+    "parse floor",
     "load floor",
     "ingest",
     "features",
@@ -116,7 +117,11 @@ def test_pipeline_benchmark_runs_and_prints_every_figure(tmp_path):
         "growth with the input" in out and "growth 10k -> 20k lines (csv, x2): ingest time" in out
     )
     assert "\nstage " in out and "AppTest: widget change to finished rerun" in out
-    assert "\ningest / load floor " in out and "largest input run here: 20,000 lines" in out
+    assert (
+        "\ningest / parse floor " in out
+        and "\ningest / load floor " in out
+        and "largest input run here: 20,000 lines" in out
+    )
     assert _results_text() == before  # --no-record leaves the history alone
 
 
