@@ -29,9 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.bench_features
-	$(BIN)/python -m benchmarks.bench_projection
-	$(BIN)/python -m benchmarks.bench_export
+	$(BIN)/python -m benchmarks.bench_pipeline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
