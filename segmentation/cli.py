@@ -257,20 +257,6 @@ def _cmd_sample(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return data, "\n".join(f"Wrote {p}" for p in paths.values())
 
 
-def _role_pairs(pairs: list[str]) -> dict[str, str | None]:
-    from .errors import InvalidParameterError
-
-    roles: dict[str, str | None] = {}
-    for pair in pairs:
-        role, sep, column = pair.partition("=")
-        if not sep or not role.strip():
-            raise InvalidParameterError(
-                f"The '--role' option must be ROLE=COLUMN, e.g. --role amount=Sales. Got {pair!r}."
-            )
-        roles[role.strip()] = column or None
-    return roles
-
-
 def _cmd_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from .features import build_features
     from .roles import ROLES
@@ -280,7 +266,12 @@ def _cmd_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         args.table,
         name=args.name,
         as_of=args.as_of,
-        roles=_role_pairs(args.role),
+        roles={  # a column name is kept as written (spaces too); ROLE= unsets the role
+            role: column or None
+            for role, column in _pairs(
+                args.role, "--role", "ROLE=COLUMN", "amount=Sales", strip=False
+            ).items()
+        },
         replace=args.replace,
         top_categories=args.top_categories,
         on_duplicate=args.on_duplicate,
@@ -302,7 +293,15 @@ def _cmd_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return result.to_dict(), "\n".join(lines)
 
 
-def _pairs(pairs: list[str], option: str) -> dict[str, str]:
+def _pairs(
+    pairs: list[str],
+    option: str,
+    form: str = "KEY=VALUE",
+    example: str = "n_init=20",
+    *,
+    strip: bool = True,
+) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict; keys trimmed, values too unless ``strip`` is False."""
     from .errors import InvalidParameterError
 
     out = {}
@@ -310,9 +309,9 @@ def _pairs(pairs: list[str], option: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InvalidParameterError(
-                f"The '{option}' option must be KEY=VALUE, e.g. {option} n_init=20. Got {pair!r}."
+                f"The '{option}' option must be {form}, e.g. {option} {example}. Got {pair!r}."
             )
-        out[key.strip()] = value.strip()
+        out[key.strip()] = value.strip() if strip else value
     return out
 
 
