@@ -391,3 +391,25 @@ def test_the_workspace_reads_only_its_inbox_and_removes_it_on_close(tmp_path):
             ws.query("SELECT count(*) FROM read_csv(?)", [str(outside)])
     ws.close()
     assert not inbox.exists()
+
+
+def test_a_file_on_another_file_system_is_copied_into_the_inbox(ws, tmp_path, monkeypatch):
+    # A hard link cannot cross file systems (EXDEV): the file is copied instead. The error is
+    # raised here because tests cannot mount a second file system.
+    def cross_device(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(ingest.os, "link", cross_device)
+    path = write(tmp_path, "orders.csv", TRANSACTIONS)
+    info = ingest_file(ws, path)
+    assert info.rows == 3 and values(ws, info.name, "customer_id") == ["00001", "00001", "00002"]
+    assert path.read_text() == TRANSACTIONS  # the user's file is untouched
+    assert list(ws.inbox.iterdir()) == []
+
+
+def test_the_hard_link_in_the_inbox_goes_and_the_users_file_stays(ws, tmp_path):
+    path = write(tmp_path, "orders.csv", TRANSACTIONS)
+    seen = []
+    ingest_file(ws, path, progress=lambda f, m: seen.append(path.stat().st_nlink))
+    assert max(seen) == 2  # linked into the inbox while loading, not copied
+    assert path.stat().st_nlink == 1 and path.read_text() == TRANSACTIONS
