@@ -618,13 +618,14 @@ def _load(
         if source.arrow is not None:
             cur.register(source.sql, source.arrow)
         try:
-            return _load_in(ws, cur, source, name, replace, date_format, shown, sha, report)
+            info = _load_in(ws, cur, source, name, replace, date_format, shown, sha, report)
+            if source.rejects:  # temporary tables of the loader; a rollback removes them too
+                cur.execute("DROP TABLE IF EXISTS reject_errors")
+                cur.execute("DROP TABLE IF EXISTS reject_scans")
+            return info
         finally:
             if source.arrow is not None:
                 cur.unregister(source.sql)
-            if source.rejects:
-                cur.execute("DROP TABLE IF EXISTS reject_errors")
-                cur.execute("DROP TABLE IF EXISTS reject_scans")
 
 
 def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) -> TableInfo:

@@ -318,26 +318,28 @@ class Workspace:
         before the error goes on, so the surrounding transaction can roll back.
         """
         failure: list[BaseException] = []
+        finished = threading.Event()  # not Thread.join: after a Ctrl-C interrupted a join,
+        # CPython 3.11 may return from the next join at once, before the statement stopped
 
         def work() -> None:
             try:
                 cur.execute(sql, params or [])
             except BaseException as exc:  # handed to the caller's thread
                 failure.append(exc)
+            finally:
+                finished.set()
 
-        worker = threading.Thread(target=work, name="segment-load", daemon=True)
-        worker.start()
+        threading.Thread(target=work, name="segment-load", daemon=True).start()
         try:
             if report is not None:
                 report(0.0)
-            while worker.is_alive():
-                worker.join(every)
+            while not finished.wait(every):
                 done = cur.query_progress()
-                if report is not None and worker.is_alive() and done >= 0:
+                if report is not None and not finished.is_set() and done >= 0:
                     report(min(done, 100.0) / 100.0)
         except BaseException:
             cur.interrupt()
-            worker.join()
+            finished.wait()
             raise
         if failure:
             raise failure[0]

@@ -7,7 +7,10 @@ workspace then opens with everything it held before, and nothing half-made.
 
 from __future__ import annotations
 
+import os
+import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -248,6 +251,73 @@ def test_ingest_features_and_run_say_in_use_while_another_process_holds_it(prepa
         assert result.stdout == ""
     ws = open_workspace(ws_path)
     try:
+        assert snapshot(ws) == before
+    finally:
+        ws.close()
+
+
+# -- Ctrl-C (or a Streamlit rerun) in the middle of a load ---------------------------------------
+@pytest.mark.parametrize("how", ["raised by the progress callback", "signal while waiting"])
+def test_an_interrupted_load_rolls_back_and_the_workspace_keeps_working(prepared, big_csv, how):
+    ws_path, before = prepared
+    ws = open_workspace(ws_path)
+    try:
+        fired = []
+
+        def progress(fraction, message):
+            if message.startswith("Reading") and not fired:
+                fired.append(fraction)
+                if how.startswith("raised"):
+                    raise KeyboardInterrupt  # as Streamlit's StopException would
+                signal.signal(signal.SIGALRM, _interrupt)
+                signal.setitimer(signal.ITIMER_REAL, 0.01)  # arrives while the load runs
+
+        with pytest.raises(KeyboardInterrupt):
+            ingest_file(ws, big_csv, table="big", progress=progress)
+        assert fired
+        assert snapshot(ws) == before  # rolled back: no table, nothing registered
+        assert ingest_file(ws, big_csv, table="big").rows == 300_000  # the loader is usable
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        ws.close()
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_segment_ingest_says_nothing_changed(prepared, big_csv):
+    # In a terminal (a pty, so the command shows its progress): Ctrl-C once reading has begun.
+    ws_path, before = prepared
+    main, side = pty.openpty()
+    child = subprocess.Popen(
+        [str(SEGMENT), "--workspace", str(ws_path), "ingest", str(big_csv), "--table", "big"],
+        stdout=subprocess.PIPE,
+        stderr=side,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    os.close(side)
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"Reading" not in shown and time.monotonic() < deadline:
+        if select.select([main], [], [], 0.5)[0]:
+            shown += os.read(main, 4096)
+    child.send_signal(signal.SIGINT)
+    child.wait(timeout=60)
+    while select.select([main], [], [], 0.2)[0]:
+        try:
+            shown += os.read(main, 4096)
+        except OSError:  # the child closed its side
+            break
+    os.close(main)
+    ws = open_workspace(ws_path)
+    try:
+        assert b"Reading" in shown, shown
+        assert child.returncode == 1, shown
+        assert b"Interrupted; the workspace was left as it was." in shown
+        assert b"Traceback" not in shown and b"terminate called" not in shown
         assert snapshot(ws) == before
     finally:
         ws.close()
