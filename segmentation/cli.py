@@ -462,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail(args, "Interrupted; the workspace was left as it was.")
     except Exception as exc:  # a bug: say so plainly, without a traceback
+        if str(exc) == "Query interrupted":  # DuckDB's answer to Ctrl-C during a statement
+            return _fail(args, "Interrupted; the workspace was left as it was.")
         if os.environ.get("SEGMENT_DEBUG"):
             raise
         return _fail(
