@@ -309,7 +309,8 @@ def _without_bom(path: Path, tmp: Path) -> Path:
 
 def _detect_encoding(path: Path, shown: str, forced: str | None) -> tuple[str, int]:
     """'utf-8', 'utf-8-sig', 'utf-16', 'cp1252' or 'latin-1' (checked over the whole file), and
-    the number of double quotes in the file's bytes (counted in the same pass when UTF-8)."""
+    the number of double quotes in the file's bytes, counted in the same pass (-1: not counted,
+    as in UTF-16, where the byte of a quote can be half of another character)."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if forced == "utf-16" and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -321,17 +322,18 @@ def _detect_encoding(path: Path, shown: str, forced: str | None) -> tuple[str, i
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         enc = "utf-16"
     else:
-        quotes = _decodes(path, "utf-8")
-        if quotes is not None:
-            return "utf-8", quotes
-        return ("cp1252" if _decodes(path, "cp1252") is not None else "latin-1"), -1
+        for enc in ("utf-8", "cp1252"):
+            quotes = _decodes(path, enc)
+            if quotes is not None:
+                return enc, quotes
+        return "latin-1", -1  # Latin-1 decodes any bytes
     quotes = _decodes(path, enc)
     if quotes is None:
         raise IngestError(
             f"{shown}: the file is not valid {enc} text. Load it again with another encoding "
             "(--encoding cp1252 or latin-1, or the Encoding option on the Data page)."
         )
-    return enc, quotes if enc in ("utf-8", "utf-8-sig") else -1
+    return enc, -1 if enc.startswith("utf-16") else quotes
 
 
 def _decodes(path: Path, encoding: str) -> int | None:
