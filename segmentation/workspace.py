@@ -8,7 +8,7 @@ This module is the only owner of DuckDB connections and of SQL identifier quotin
   load either completes or leaves the workspace as it was.
 * Once open, DuckDB's access to files is switched off and the configuration locked, so no SQL
   that carries user text (column names, table names) can read or write files, with one
-  exception: the workspace's *inbox*, a private temporary folder (mode 0700, removed on close)
+  exception: the workspace's *inbox*, a private folder beside it (mode 0700, removed on close)
   into which a load places the one file it reads. Loading reads that file straight into the
   workspace (no copy through Python), on the *loader* cursor, whose progress can be polled
   (:meth:`Workspace.run_with_progress`).
@@ -242,8 +242,19 @@ class Workspace:
             raise _translate_open_error(self.path, exc) from exc
         self._write_lock = threading.RLock()
         self._schemas: set[str] = set()
-        _remove_stale_inboxes()
-        self.inbox = Path(tempfile.mkdtemp(prefix=f"{_INBOX_PREFIX}{os.getpid()}-"))  # 0700
+        # Beside the workspace, as DuckDB's own .wal and .tmp: on its file system, so a file
+        # there is hard-linked, not copied (a /tmp in memory would hold a copy in RAM).
+        _remove_stale_inboxes(self.path.parent)
+        try:
+            self.inbox = Path(
+                tempfile.mkdtemp(prefix=f"{_INBOX_PREFIX}{os.getpid()}-", dir=self.path.parent)
+            )  # mode 0700
+        except OSError as exc:
+            self._con.close()
+            raise WorkspaceError(
+                f"The folder of the workspace {self.path} cannot be written to ({exc.strerror}). "
+                "Choose a workspace in a folder you can write to with --workspace PATH."
+            ) from exc
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.inbox, True)
         self._con.execute("SET TimeZone = 'UTC'")
         self._set_memory_limit()
@@ -516,22 +527,22 @@ def _table_info(row: dict[str, Any]) -> TableInfo:
     )
 
 
-_INBOX_PREFIX = "segment-inbox-"
+_INBOX_PREFIX = ".segment-inbox-"
 MEMORY_SHARE = 0.4  # of the machine's memory, for DuckDB (see Workspace._set_memory_limit)
 
 
-def _remove_stale_inboxes() -> None:
-    """Remove the inboxes of processes that died without closing their workspace (a killed
-    app or command may leave a copied or unzipped file behind). Only our own folders are
-    touched: named ``segment-inbox-<pid>-...`` and owned by this user, the process gone."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_INBOX_PREFIX}*-*"):
-        pid = folder.name[len(_INBOX_PREFIX) :].split("-", 1)[0]
+def _remove_stale_inboxes(folder: Path) -> None:
+    """Remove the inboxes in ``folder`` of processes that died without closing their workspace
+    (a killed app or command may leave a copied or unzipped file behind). Only our own folders
+    are touched: named ``.segment-inbox-<pid>-...``, owned by this user, the process gone."""
+    for inbox in folder.glob(f"{_INBOX_PREFIX}*-*"):
+        pid = inbox.name[len(_INBOX_PREFIX) :].split("-", 1)[0]
         try:
-            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+            if not pid.isdigit() or inbox.stat().st_uid != os.getuid():
                 continue
             os.kill(int(pid), 0)  # raises when no such process
         except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(inbox, ignore_errors=True)
         except OSError:  # alive under another user, or the folder went meanwhile
             continue
 

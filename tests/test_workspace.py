@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -149,7 +148,7 @@ def test_an_inbox_left_by_a_killed_process_is_removed_when_a_workspace_opens(tmp
         check=True,
     )
     left = Path(child.stdout.strip())
-    assert left.parent == Path(tempfile.gettempdir()) and (left / "left.csv").exists()
+    assert left.parent == tmp_path and (left / "left.csv").exists()  # beside the workspace
     ws = open_workspace(tmp_path / "ws.duckdb")
     assert not left.exists()
     assert ws.inbox.exists()  # its own is kept
