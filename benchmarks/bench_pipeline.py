@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from benchmarks.harness import (
@@ -49,6 +46,7 @@ from benchmarks.harness import (
     format_table,
     load_average,
     machine,
+    numba_cache,
     run_stage,
 )
 from benchmarks.pipeline_options import DEFAULT_LINES, add_options, short_size
@@ -264,7 +262,7 @@ def pipeline_at(
         repeat=max(repeat, 3),
     )
     floor_facts = json.loads(floor_run.stdout)
-    floor = _with(
+    floor = replace(
         floor_run.stage,
         note=f"DuckDB count(*) from read_{fmt}: {floor_facts['rows']:,} rows; query "
         f"{floor_facts['seconds']:.2f} s, the rest is start-up; {floor_run.stage.note}",
@@ -277,7 +275,7 @@ def pipeline_at(
             say,
             repeat=max(repeat, 3),
         )
-        parse_floor = _with(
+        parse_floor = replace(
             parse_run.stage,
             note=f"DuckDB min(COLUMNS(*)) from read_{fmt}: every value parsed and typed, nothing "
             f"stored: query {json.loads(parse_run.stdout)['seconds']:.2f} s (not a target); "
@@ -291,7 +289,7 @@ def pipeline_at(
             repeat=repeat,
         )
         load_facts = json.loads(load_run.stdout)
-        load_floor = _with(
+        load_floor = replace(
             load_run.stage,
             note=f"DuckDB CREATE TABLE AS SELECT * FROM read_{fmt} into a new file, types "
             f"auto-detected, no checks: query {load_facts['seconds']:.2f} s (not a target; "
@@ -437,33 +435,6 @@ def _session_extras(ws: list, run_id: str, folder: Path, say: Say) -> list[Stage
     return stages
 
 
-def _with(stage: Stage, **changes) -> Stage:
-    fields = {
-        "name": stage.name,
-        "seconds": stage.seconds,
-        "peak_mb": stage.peak_mb,
-        "target_seconds": stage.target_seconds,
-        "note": stage.note,
-        "cpu_seconds": stage.cpu_seconds,
-    }
-    return Stage(**(fields | changes))
-
-
-@contextmanager
-def numba_cache(folder: Path):
-    """An empty numba cache for a cold UMAP (nothing compiled earlier is reused)."""
-    shutil.rmtree(folder, ignore_errors=True)
-    before = os.environ.get("NUMBA_CACHE_DIR")
-    os.environ["NUMBA_CACHE_DIR"] = str(folder)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["NUMBA_CACHE_DIR"]
-        else:
-            os.environ["NUMBA_CACHE_DIR"] = before
-
-
 def load_floor(path: Path, workspace: Path) -> dict:
     """``CREATE TABLE AS SELECT * FROM read_csv(FILE)`` into a new DuckDB file: storing the rows."""
     import duckdb
@@ -568,7 +539,7 @@ def big_targets(
     )
     made = json.loads(setup.stdout)["made"]
     report.stages.append(
-        _with(
+        replace(
             setup.stage,
             note=("made" if made else "reused")
             + f": {customers:,} x 8 synthetic feature table (bench_projection's); runs cleared",
@@ -606,10 +577,7 @@ def big_targets(
         command = [sys.executable, "-m", "benchmarks.bench_projection", "--stage", method]
         command += ["--workspace", workspace, "--run", run_id]
         command += ["--trust"] if cold else []
-        folder = keep / "numba-cache-big"
-        if cold:
-            shutil.rmtree(folder, ignore_errors=True)
-        with numba_cache(folder) if method == "umap" and cold else _nothing():
+        with numba_cache(keep / "numba-cache-big" if method == "umap" and cold else None):
             done = _done(run_stage(f"{label}: {name}", command, timeout=STAGE_TIMEOUT), say)
         figures = json.loads(done.stdout)
         note = (
@@ -644,7 +612,9 @@ def big_targets(
     with out.open("rb") as handle:
         lines = sum(1 for _ in handle)
     report.stages.append(
-        _with(export.stage, note=export.stage.note + f"; {rows:,} rows, {lines - 1:,} in the file")
+        replace(
+            export.stage, note=export.stage.note + f"; {rows:,} rows, {lines - 1:,} in the file"
+        )
     )
     report.target(
         f"export of {label} rows",
@@ -654,11 +624,6 @@ def big_targets(
     )
     if pages:
         _pages(report, workspace, label, say)
-
-
-@contextmanager
-def _nothing():
-    yield
 
 
 def _pages(report: Report, workspace: Path, label: str, say: Say) -> None:
@@ -685,7 +650,7 @@ def _pages(report: Report, workspace: Path, label: str, say: Say) -> None:
         if stage.target_seconds is not None and (worst is None or stage.seconds > worst.seconds):
             worst = stage
     report.stages.append(
-        _with(done.stage, note="the AppTest process: all page timings above; peak = its own")
+        replace(done.stage, note="the AppTest process: all page timings above; peak = its own")
     )
     if worst is not None:
         timed = [s for s in report.stages if s.target_seconds == 2.0 and ": " in s.name]

@@ -25,14 +25,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.harness import RESULTS, Stage, append_results, format_table, machine, run_stage
+from benchmarks.harness import (
+    RESULTS,
+    Stage,
+    append_results,
+    format_table,
+    machine,
+    numba_cache,
+    run_stage,
+)
 
 TARGETS = {"pca": 3.0, "umap cold": 45.0, "umap cached": 1.0}
 TRUST_GOAL = 0.9
@@ -93,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--workspace", workspace, "--run", run_id]
         command += ["--sample", str(args.sample)] if args.sample else []
         command += ["--trust"] if trust else []
-        with _numba_cache(keep / "numba-cache" if stage == "umap" and trust else None):
+        with numba_cache(keep / "numba-cache" if stage == "umap" and trust else None):
             done = run_stage(name, command, timeout=900)
         figures = json.loads(done.stdout)
         target = TARGETS["pca" if stage == "pca" else f"umap {name.split('(')[1][:-1]}"]
@@ -120,25 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_record:
         print(f"recorded in {append_results(args.results, title, stages, machine(), notes=notes)}")
     return 0
-
-
-@contextmanager
-def _numba_cache(folder: Path | None):
-    """An empty numba cache for the cold UMAP view: nothing compiled by an earlier run is reused
-    (the first UMAP after installing), while the user's own cache is left alone."""
-    if folder is None:
-        yield
-        return
-    shutil.rmtree(folder, ignore_errors=True)
-    before = os.environ.get("NUMBA_CACHE_DIR")
-    os.environ["NUMBA_CACHE_DIR"] = str(folder)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["NUMBA_CACHE_DIR"]
-        else:
-            os.environ["NUMBA_CACHE_DIR"] = before
 
 
 # -- setup ------------------------------------------------------------------------------------

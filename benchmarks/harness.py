@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -339,3 +341,23 @@ def append_results(
     existing = path.read_text(encoding="utf-8") if path.exists() else _RESULTS_HEADER
     path.write_text(existing.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@contextmanager
+def numba_cache(folder: Path | None) -> Iterator[None]:
+    """An empty numba cache in ``folder`` for a cold UMAP: nothing compiled by an earlier run is
+    reused (the first UMAP after installing), while the user's own cache is left alone. ``None``:
+    nothing changes."""
+    if folder is None:
+        yield
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    before = os.environ.get("NUMBA_CACHE_DIR")
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NUMBA_CACHE_DIR"]
+        else:
+            os.environ["NUMBA_CACHE_DIR"] = before
