@@ -62,6 +62,11 @@ def clean_text_sql(text: str) -> str:
     )
 
 
+def text_plan(name: str) -> ColumnPlan:
+    """A column of the file kept as text."""
+    return ColumnPlan(name, "VARCHAR", clean_text_sql(quote_ident(name)))
+
+
 def value_sql(col: str) -> str:
     """The trimmed text of a text column, with empty strings and NA tokens as NULL."""
     q = quote_ident(col)
@@ -169,7 +174,7 @@ def _plan_text(
     )
     n = stats["n"]
     t = f"trim({quote_ident(name)})"  # conversions read the trimmed text once (wide files)
-    text = ColumnPlan(name, "VARCHAR", clean_text_sql(quote_ident(name)))
+    text = text_plan(name)
     if n == 0:
         return text
 
@@ -295,7 +300,7 @@ def load_sql(plans: list[ColumnPlan], source: str) -> tuple[str, dict[str, str]]
 
     Conversions run inside, post-steps outside, so each column's text is read once (a wide
     file's SQL stays linear in its columns). For each converted column the SELECT also writes a
-    flag column holding the text wherever the loaded value is empty: :func:`failures_sql`
+    flag column holding the text wherever the conversion gave nothing: :func:`failures_sql`
     counts those that were real values (not blanks or NA tokens), which gives the conversion
     failures without reading the file twice; the caller then drops the flags. Returns
     ``(sql, {flag column: column})``.
@@ -318,8 +323,8 @@ def load_sql(plans: list[ColumnPlan], source: str) -> tuple[str, dict[str, str]]
         for p in plans
     }
     outer = [f"{final[p.name]} AS {quote_ident(p.name)}" for p in plans]
-    outer += [
-        f"CASE WHEN {final[p.name]} IS NULL THEN {quote_ident(f)} END AS {quote_ident(f)}"
+    outer += [  # the conversion itself failed (NaN and infinities, emptied after it, did not)
+        f"CASE WHEN {quote_ident(p.name)} IS NULL THEN {quote_ident(f)} END AS {quote_ident(f)}"
         for f, p in failed.items()
     ]
     sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"

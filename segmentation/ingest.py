@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -443,13 +444,14 @@ def _open_text(ws: Workspace, path: Path, shown: str, tmp: Path, delimiter, enco
     return source
 
 
-def _spread_sample(path: Path, out: Path, rows: int, chunks: int = _SAMPLE_CHUNKS) -> Path:
+def _spread_sample(path: Path, out: Path, rows: int, chunks: int | None = None) -> Path:
     """About ``rows`` whole lines of a large text file: the first lines (with the header) and
     equal runs of lines from evenly spaced places across the file.
 
     A run that starts inside a quoted field that spans lines may give a malformed line or two,
     which the sample's reader skips; types are then chosen from the rest.
     """
+    chunks = chunks or _SAMPLE_CHUNKS
     size, per = path.stat().st_size, max(rows // chunks, 1)
     with path.open("rb") as src, out.open("wb") as dst:
         for i in range(chunks):
@@ -638,22 +640,29 @@ def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) ->
     )
     facts = quality.column_facts(cur, sample, plans)
     cur.execute(f"DROP TABLE {sample}")
-    guessed = roles.guess_roles(facts)
-    plans = [
-        coltypes.as_text_id(p, f.whole_floats) if guessed[p.name] in roles.TEXT_ROLES else p
-        for p, f in zip(plans, facts, strict=True)
-    ]
-    warnings = list(source.warnings) + [p.note for p in plans if p.note]
+    guessed, plans = _with_roles(plans, facts)
+    warnings = list(source.warnings)
     if replace:
         cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-    sql, failed = coltypes.load_sql(plans, source.sql)
-    ws.run_with_progress(
-        cur,
-        f"CREATE TABLE {quote_ident(name)} AS {sql}",
-        source.params,
-        lambda done: report(0.06 + 0.8 * done, f"Reading {shown}: {done:.0%}"),
-    )
-    unparseable = _failures(cur, name, failed)
+    unparseable = _read(ws, cur, source, name, plans, f"Reading {shown}", report)
+    misjudged = _misjudged(cur, name, plans, unparseable)
+    if misjudged:  # the sample missed what the whole file holds: those columns stay text
+        warnings += [
+            f"Column {col!r} looked like {_type_word(plans, col)} in a sample of the file, but "
+            f"{n:,} of its values are not: it was kept as text."
+            for col, n in misjudged.items()
+        ]
+        cur.execute(f"DROP TABLE {quote_ident(name)}")
+        if source.rejects:  # the second read records the malformed lines again
+            cur.execute("DROP TABLE IF EXISTS reject_errors")
+            cur.execute("DROP TABLE IF EXISTS reject_scans")
+        facts = [
+            dataclasses.replace(f, type="VARCHAR") if f.name in misjudged else f for f in facts
+        ]
+        plans = [coltypes.text_plan(p.name) if p.name in misjudged else p for p in plans]
+        guessed, plans = _with_roles(plans, facts)
+        unparseable = _read(ws, cur, source, name, plans, f"Reading {shown} again", report)
+    warnings += [p.note for p in plans if p.note]
     if source.rejects:
         skipped, lines = _rejected_lines(cur)
         if skipped:
@@ -697,6 +706,45 @@ def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) ->
     )
     ws.register_table(cur, info)
     return info
+
+
+def _with_roles(plans, facts) -> tuple[dict[str, str], list[coltypes.ColumnPlan]]:
+    """Roles guessed from the sample's facts; identifiers and personal fields keep their text."""
+    guessed = roles.guess_roles(facts)
+    return guessed, [
+        coltypes.as_text_id(p, f.whole_floats) if guessed[p.name] in roles.TEXT_ROLES else p
+        for p, f in zip(plans, facts, strict=True)
+    ]
+
+
+def _read(ws, cur, source, name, plans, what: str, report: Progress) -> dict[str, int]:
+    """Create the table from the source in one statement; the conversion failures per column."""
+    sql, failed = coltypes.load_sql(plans, source.sql)
+    ws.run_with_progress(
+        cur,
+        f"CREATE TABLE {quote_ident(name)} AS {sql}",
+        source.params,
+        lambda done: report(0.06 + 0.8 * done, f"{what}: {done:.0%}"),
+    )
+    return _failures(cur, name, failed)
+
+
+def _misjudged(cur, name: str, plans, unparseable: dict[str, int]) -> dict[str, int]:
+    """Converted columns whose failures break the sample's rule over the whole file: more than
+    2% (1 - MIN_SHARE) of their values did not convert."""
+    if not unparseable:
+        return {}
+    cols = list(unparseable)
+    loaded = cur.execute(
+        "SELECT "
+        + ", ".join(f"count({quote_ident(c)})" for c in cols)
+        + f" FROM {quote_ident(name)}"
+    ).fetchall()[0]
+    return {
+        c: unparseable[c]
+        for c, ok in zip(cols, loaded, strict=True)
+        if unparseable[c] > (1 - coltypes.MIN_SHARE) * (ok + unparseable[c])
+    }
 
 
 def _sample(cur: duckdb.DuckDBPyConnection, source: _Source) -> str:
@@ -751,7 +799,7 @@ def update_roles(
     info = ws.table(name)
     merged = {c.name: c.role for c in info.columns} | dict(new_roles)
     full = roles.check_roles(merged, [c.name for c in info.columns])
-    columns = [replace(c, role=full[c.name]) for c in info.columns]
+    columns = [dataclasses.replace(c, role=full[c.name]) for c in info.columns]
     cur = ws.cursor()
     try:
         fresh = quality.quality_report(cur, name, columns, info.quality.get("unparseable", {}))

@@ -413,3 +413,29 @@ def test_the_hard_link_in_the_inbox_goes_and_the_users_file_stays(ws, tmp_path):
     ingest_file(ws, path, progress=lambda f, m: seen.append(path.stat().st_nlink))
     assert max(seen) == 2  # linked into the inbox while loading, not copied
     assert path.stat().st_nlink == 1 and path.read_text() == TRANSACTIONS
+
+
+def test_a_column_the_sample_misjudged_is_kept_as_text_with_a_warning(ws, tmp_path, monkeypatch):
+    # Product codes that are numbers in the sampled runs of lines, and letters in 5% of the
+    # file the sample missed: over the whole file the 98% rule fails, so the column stays text
+    # (nothing is emptied); the few bad amounts are still only counted.
+    monkeypatch.setattr(ingest, "SPREAD_SAMPLE_MB", 0.5)  # the file is 0.8 MB
+    monkeypatch.setattr(ingest, "_SAMPLE_CHUNKS", 2)  # the start and the middle of the file
+    n = 60_000
+    codes = [str(100 + i % 40) for i in range(n)]  # a repeated attribute, not an identifier
+    codes[n // 4 : n // 4 + 3_000] = [f"SKU-{i % 40}" for i in range(3_000)]  # a run not sampled
+    amounts = [f"{i % 50}.5" for i in range(n)]
+    amounts[n // 4 + 5_000] = "n/a?"
+    rows = enumerate(zip(codes, amounts, strict=True))
+    lines = "".join(f"C{i % 500},{c},{a}\n" for i, (c, a) in rows)
+    path = write(tmp_path, "codes.csv", "customer_id,code,amount\n" + lines)
+    info = ingest_file(ws, path)
+    assert info.column("code").type == "VARCHAR"
+    assert values(ws, info.name, "code")[n // 4] == "SKU-0"
+    assert ws.query(f'SELECT count(code) FROM "{info.name}"') == [(n,)]
+    assert (
+        "Column 'code' looked like a number in a sample of the file, but 3,000 of its values "
+        "are not: it was kept as text." in info.warnings
+    ), info.warnings
+    assert info.column("amount").type == "DOUBLE" and info.quality["unparseable"] == {"amount": 1}
+    assert [c[0] for c in ws.query(f'DESCRIBE "{info.name}"')] == ["customer_id", "code", "amount"]
