@@ -6,12 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import sample_run_workspace
 from streamlit.testing.v1 import AppTest
 
 from segmentation import runs
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
 from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,15 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """A closed workspace with features and one k-means run (k=5): copied by each test."""
-    root = tmp_path_factory.mktemp("app_profiles")
-    write_sample(root, customers=1500, seed=11)
-    path = root / "template.duckdb"
-    ws = open_workspace(path)
-    ingest_file(ws, root / "transactions.csv", table="tx")
-    build_features(ws, "tx", name="feat")
-    runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
-    ws.close()
-    return path
+    return sample_run_workspace(tmp_path_factory.mktemp("app_profiles"))
 
 
 def profiles_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workspace: Path) -> AppTest:

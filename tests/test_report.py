@@ -8,13 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import sample_run_workspace
 
 from segmentation import profiles, runs
 from segmentation.errors import SegmentationError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
 from segmentation.report import html_report, write_report
-from segmentation.sample import write_sample
 from segmentation.workspace import open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
@@ -24,15 +22,7 @@ HOSTILE = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def workspace_file(tmp_path_factory) -> Path:
     """A closed workspace with features and a k-means run r1 (k=5) of the sample data."""
-    root = tmp_path_factory.mktemp("report")
-    write_sample(root, customers=1500, seed=11)
-    path = root / "ws.duckdb"
-    ws = open_workspace(path)
-    ingest_file(ws, root / "transactions.csv", table="tx")
-    build_features(ws, "tx", name="feat")
-    runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
-    ws.close()
-    return path
+    return sample_run_workspace(tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
