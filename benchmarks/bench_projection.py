@@ -38,20 +38,12 @@ from benchmarks.harness import (
     numba_cache,
     run_stage,
 )
+from segmentation.features import BEHAVIOURAL_FEATURES
 
 TARGETS = {"pca": 3.0, "umap cold": 45.0, "umap cached": 1.0}
 TRUST_GOAL = 0.9
 TRUST_SUBSAMPLE = 2_000
-FEATURES = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "aov",
-    "tenure_days",
-    "return_rate",
-    "items_per_order",
-    "distinct_products",
-)
+FEATURES = BEHAVIOURAL_FEATURES  # the synthetic table has the default run's 8 features
 SEED = 7
 DEFAULT_KEEP = Path("/tmp/segment-bench")
 
