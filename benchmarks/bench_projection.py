@@ -246,7 +246,7 @@ def _notes(stages: list[Stage], facts: dict) -> list[str]:
     trust = cold["trustworthiness"]
     notes.append(
         f"UMAP trustworthiness >= {TRUST_GOAL:g}: {yes[trust >= TRUST_GOAL]} ({trust:.3f}; "
-        f"{TRUST_SUBSAMPLE:,}-point subsample of the {cold['points']:,}-customer sample, "
+        f"{min(TRUST_SUBSAMPLE, cold['points']):,}-point subsample of the {cold['points']:,}-customer sample, "
         "5 neighbours)"
     )
     variance = facts["pca view (cold)"]["explained_variance"]
