@@ -10,8 +10,8 @@ import streamlit as st
 
 from segmentation.access import configured_password, is_local, password_matches
 from segmentation.errors import SegmentationError
-from segmentation.runs import list_runs
-from segmentation.workspace import Workspace, default_workspace_path, open_workspace
+from segmentation.segment.runs import list_runs
+from segmentation.workspace.connection import Workspace, default_workspace_path, open_workspace
 
 
 @st.cache_resource(show_spinner=False)

@@ -37,8 +37,8 @@ def measure(workspace: Path, timeout: float = 900) -> dict:
     os.environ["SEGMENT_WORKSPACE"] = str(workspace)
     from streamlit.testing.v1 import AppTest
 
-    from segmentation.runs import list_runs
-    from segmentation.workspace import open_workspace
+    from segmentation.segment.runs import list_runs
+    from segmentation.workspace.connection import open_workspace
 
     ws = open_workspace(workspace)
     try:

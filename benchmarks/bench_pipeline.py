@@ -499,8 +499,8 @@ def setup_big(workspace: Path, customers: int) -> dict:
     is made once and kept; runs and stored maps are removed so every benchmark starts alike.
     """
     from benchmarks.bench_projection import _write_features
-    from segmentation.runs import delete_run, list_runs
-    from segmentation.workspace import open_workspace
+    from segmentation.segment.runs import delete_run, list_runs
+    from segmentation.workspace.connection import open_workspace
 
     start = time.perf_counter()
     ws = open_workspace(workspace)

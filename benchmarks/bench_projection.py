@@ -38,7 +38,7 @@ from benchmarks.harness import (
     numba_cache,
     run_stage,
 )
-from segmentation.features import BEHAVIOURAL_FEATURES
+from segmentation.features.build import BEHAVIOURAL_FEATURES
 
 TARGETS = {"pca": 3.0, "umap cold": 45.0, "umap cached": 1.0}
 TRUST_GOAL = 0.9
@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
 # -- setup ------------------------------------------------------------------------------------
 def _setup(workspace: Path, customers: int) -> tuple[Stage, str]:
     """The feature table and its k-means run, made once per size; stored maps are cleared."""
-    from segmentation.runs import list_runs, run_segmentation
-    from segmentation.workspace import open_workspace
+    from segmentation.segment.runs import list_runs, run_segmentation
+    from segmentation.workspace.connection import open_workspace
 
     start = time.perf_counter()
     ws = open_workspace(workspace)
@@ -154,7 +154,7 @@ def _write_features(ws, customers: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from segmentation.workspace import ColumnInfo, TableInfo
+    from segmentation.workspace.connection import ColumnInfo, TableInfo
 
     rng = np.random.default_rng(SEED)
     groups = rng.integers(0, 8, size=customers)
@@ -180,9 +180,9 @@ def _write_features(ws, customers: int) -> None:
 def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: bool) -> dict:
     import plotly.io
 
-    from segmentation import projection
     from segmentation.charts import explore as explore_charts
-    from segmentation.workspace import open_workspace
+    from segmentation.explore import project as projection
+    from segmentation.workspace.connection import open_workspace
 
     ws = open_workspace(workspace)
     params = {"sample": sample} if method == "umap" and sample else {}
@@ -222,7 +222,7 @@ def _trustworthiness(ws, run_id: str, result) -> float:
     import pandas as pd
     from sklearn.manifold import trustworthiness
 
-    from segmentation.projection import prepared_features
+    from segmentation.explore.project import prepared_features
 
     prepared = prepared_features(ws, run_id)
     where = pd.Series(np.arange(len(prepared.customer_ids)), index=prepared.customer_ids)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from segmentation import runs
 from segmentation.errors import SegmentationError
-from segmentation.workspace import Workspace
+from segmentation.segment import runs
+from segmentation.workspace.connection import Workspace
 
 
 def pick_run(ws: Workspace, key: str, empty: str) -> runs.Run:

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from segmentation.errors import SegmentationError
-from segmentation.ingest import MAX_UPLOAD_MB, ingest_upload, update_roles
-from segmentation.roles import ROLES
-from segmentation.workspace import TABLE_KINDS, TableInfo
+from segmentation.ingest.load import MAX_UPLOAD_MB, ingest_upload, update_roles
+from segmentation.ingest.roles import ROLES
+from segmentation.workspace.connection import TABLE_KINDS, TableInfo
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl", "gz"]
 DELIMITERS = ["Detect", "comma", "semicolon", "tab", "pipe", "whitespace"]

@@ -7,10 +7,11 @@ from functools import partial
 import streamlit as st
 
 from pages.common import pick_run
-from segmentation import projection, runs
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
-from segmentation.selections import save_audience
+from segmentation.explore import project as projection
+from segmentation.export.audiences import save_audience
+from segmentation.segment import runs
 
 if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
     st.switch_page("app.py")

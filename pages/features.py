@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import attempt
-from segmentation import charts, stats
-from segmentation.features import BEHAVIOURAL_FEATURES, FEATURE_HELP, build_features
-from segmentation.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
-from segmentation.roles import ROLES
+from segmentation import charts
+from segmentation.features import summaries as stats
+from segmentation.features.build import BEHAVIOURAL_FEATURES, FEATURE_HELP, build_features
+from segmentation.ingest.roles import ROLES
+from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
 
 if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
     st.switch_page("app.py")

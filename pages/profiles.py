@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import pick_run
-from segmentation import profiles, report, runs
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
-from segmentation.naming import feature_words, rename_segments
+from segmentation.profiles import build as profiles
+from segmentation.profiles import report
+from segmentation.profiles.naming import feature_words, rename_segments
+from segmentation.segment import runs
 
 if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
     st.switch_page("app.py")

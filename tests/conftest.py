@@ -32,11 +32,11 @@ def shared_data() -> Path:
 def sample_run_workspace(folder: Path) -> Path:
     """A closed workspace in ``folder`` with the sample data (1,500 customers, seed 11), the
     feature table ``feat`` and a k-means run r1 (k=5)."""
-    from segmentation import runs
-    from segmentation.features import build_features
-    from segmentation.ingest import ingest_file
-    from segmentation.sample import write_sample
-    from segmentation.workspace import open_workspace
+    from segmentation.demo.sample import write_sample
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment import runs
+    from segmentation.workspace.connection import open_workspace
 
     write_sample(folder, customers=1500, seed=11)
     path = folder / "ws.duckdb"

@@ -12,8 +12,9 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation import algorithms
-from segmentation.algorithms import (
+from segmentation.errors import InvalidParameterError
+from segmentation.segment import algorithms
+from segmentation.segment.algorithms import (
     REGISTRY,
     FitResult,
     Param,
@@ -24,7 +25,6 @@ from segmentation.algorithms import (
     stratified_sample,
     validate_params,
 )
-from segmentation.errors import InvalidParameterError
 
 PLANTED = {
     "kmeans": {"n_clusters": 4},

@@ -10,8 +10,8 @@ import pytest
 from corpus import BAD_FILES
 from streamlit.testing.v1 import AppTest
 
-from segmentation.ingest import ingest_upload
-from segmentation.workspace import open_workspace
+from segmentation.ingest.load import ingest_upload
+from segmentation.workspace.connection import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSACTIONS = ROOT / "sample_data" / "transactions.csv"
@@ -286,7 +286,7 @@ def segment_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
 
 
 def with_features(path: Path) -> None:
-    from segmentation.features import build_features
+    from segmentation.features.build import build_features
 
     load(path, TRANSACTIONS)
     build_features(open_workspace(path), "transactions", name="feat")
@@ -300,7 +300,7 @@ def test_segment_page_without_features_says_what_to_do(monkeypatch, workspace_pa
 
 
 def test_segment_page_runs_sweeps_and_checks_stability(monkeypatch, workspace_path):
-    from segmentation.runs import list_runs
+    from segmentation.segment.runs import list_runs
 
     with_features(workspace_path)
     at = segment_page(monkeypatch, workspace_path)
@@ -318,7 +318,7 @@ def test_segment_page_runs_sweeps_and_checks_stability(monkeypatch, workspace_pa
 
 
 def test_segment_page_shows_parameter_errors_and_stores_nothing(monkeypatch, workspace_path):
-    from segmentation.runs import list_runs
+    from segmentation.segment.runs import list_runs
 
     with_features(workspace_path)
     at = segment_page(monkeypatch, workspace_path)

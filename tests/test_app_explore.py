@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from segmentation import projection, runs
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
-from segmentation.selections import audience_members, list_audiences
-from segmentation.workspace import open_workspace
+from segmentation.demo.sample import write_sample
+from segmentation.explore import project as projection
+from segmentation.export.audiences import audience_members, list_audiences
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import runs
+from segmentation.workspace.connection import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = 'st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),'

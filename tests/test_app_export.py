@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.runs import run_segmentation
-from segmentation.sample import write_sample
-from segmentation.workspace import open_workspace
+from segmentation.demo.sample import write_sample
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment.runs import run_segmentation
+from segmentation.workspace.connection import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "export.py"

@@ -9,8 +9,8 @@ import pytest
 from conftest import sample_run_workspace
 from streamlit.testing.v1 import AppTest
 
-from segmentation import runs
-from segmentation.workspace import open_workspace
+from segmentation.segment import runs
+from segmentation.workspace.connection import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

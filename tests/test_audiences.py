@@ -14,13 +14,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segmentation import audiences, exportfiles, exportlog, identifiers, runs
+from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError, TableNotFoundError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
-from segmentation.selections import save_audience
-from segmentation.workspace import open_workspace
+from segmentation.export import files as exportfiles
+from segmentation.export import identifiers
+from segmentation.export import log as exportlog
+from segmentation.export import plan as audiences
+from segmentation.export.audiences import save_audience
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import runs
+from segmentation.workspace.connection import open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 

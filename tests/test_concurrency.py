@@ -5,8 +5,8 @@ import threading
 import pytest
 from test_app import CUSTOMERS, TRANSACTIONS, data_page, load, segment_page, with_features
 
-from segmentation.runs import list_runs
-from segmentation.workspace import open_workspace
+from segmentation.segment.runs import list_runs
+from segmentation.workspace.connection import open_workspace
 
 
 # AppTest's own script thread can outlive the test and then finds no Streamlit runtime while

@@ -7,8 +7,9 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_samples
 
-from segmentation.algorithms import fit
-from segmentation.diagnostics import (
+from segmentation.errors import InvalidParameterError
+from segmentation.segment.algorithms import fit
+from segmentation.segment.diagnostics import (
     SweepResult,
     compare_labels,
     elbow_k,
@@ -19,7 +20,6 @@ from segmentation.diagnostics import (
     stability,
     stability_verdict,
 )
-from segmentation.errors import InvalidParameterError
 
 
 @pytest.fixture

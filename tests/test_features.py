@@ -8,10 +8,15 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError, SegmentationError
-from segmentation.features import BEHAVIOURAL_FEATURES, FEATURE_HELP, FeatureResult, build_features
-from segmentation.ingest import ingest_file
-from segmentation.transaction_features import feature_sql, share_column_names
-from segmentation.workspace import open_workspace
+from segmentation.features.build import (
+    BEHAVIOURAL_FEATURES,
+    FEATURE_HELP,
+    FeatureResult,
+    build_features,
+)
+from segmentation.features.transactions import feature_sql, share_column_names
+from segmentation.ingest.load import ingest_file
+from segmentation.workspace.connection import open_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

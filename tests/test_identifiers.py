@@ -6,8 +6,8 @@ import email_validator
 import pandas as pd
 import pytest
 
-from segmentation import identifiers as ids
-from segmentation.sample import generate
+from segmentation.demo.sample import generate
+from segmentation.export import identifiers as ids
 
 
 def sha(text: str) -> str:

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from corpus import BAD_FILES
 
-from segmentation import ingest
 from segmentation.errors import IngestError, InvalidParameterError, NameClashError
-from segmentation.ingest import ingest_file, ingest_upload, unique_names, update_roles
-from segmentation.workspace import open_workspace
+from segmentation.ingest import load as ingest
+from segmentation.ingest.load import ingest_file, ingest_upload, unique_names, update_roles
+from segmentation.workspace.connection import open_workspace
 
 TRANSACTIONS = (
     "order_id,customer_id,order_date,amount\n"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from segmentation.ingest import ingest_file
-from segmentation.workspace import open_workspace
+from segmentation.ingest.load import ingest_file
+from segmentation.workspace.connection import open_workspace
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError
-from segmentation.preprocess import (
+from segmentation.segment.preprocess import (
     SCALERS,
     Prepared,
     PrepConfig,

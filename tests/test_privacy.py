@@ -3,12 +3,12 @@
 import pytest
 
 from segmentation.errors import SegmentationError
-from segmentation.features import build_features
-from segmentation.identifiers import read_suppression
-from segmentation.ingest import ingest_file, update_roles
-from segmentation.runs import run_segmentation
-from segmentation.selections import save_audience
-from segmentation.workspace import open_workspace
+from segmentation.export.audiences import save_audience
+from segmentation.export.identifiers import read_suppression
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file, update_roles
+from segmentation.segment.runs import run_segmentation
+from segmentation.workspace.connection import open_workspace
 
 EMAIL = "jane.private@example.org"
 CUSTOMER = "C98765"

@@ -6,14 +6,17 @@ import plotly.graph_objects as go
 import pytest
 from sklearn.datasets import make_blobs
 
-from segmentation import naming, profiles, rfm, runs, stats
-from segmentation import rules as tree_rules
 from segmentation.charts import profiles as charts
+from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError
-from segmentation.features import FEATURE_HELP, build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
-from segmentation.workspace import open_workspace
+from segmentation.features import summaries as stats
+from segmentation.features.build import FEATURE_HELP, build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.profiles import build as profiles
+from segmentation.profiles import naming
+from segmentation.profiles import rules as tree_rules
+from segmentation.segment import rfm, runs
+from segmentation.workspace.connection import open_workspace
 
 
 @pytest.fixture(scope="module")

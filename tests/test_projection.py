@@ -11,14 +11,15 @@ import plotly.graph_objects as go
 import pytest
 from sklearn.decomposition import PCA
 
-from segmentation import projection, runs
 from segmentation.charts import explore as explore_charts
+from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
-from segmentation.selections import audience_members, list_audiences, save_audience
-from segmentation.workspace import open_workspace
+from segmentation.explore import project as projection
+from segmentation.export.audiences import audience_members, list_audiences, save_audience
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import runs
+from segmentation.workspace.connection import open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 

@@ -17,10 +17,10 @@ from corpus import catalog
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from segmentation.algorithms import REGISTRY, validate_params
 from segmentation.errors import InvalidParameterError, SegmentationError
-from segmentation.ingest import ingest_file
-from segmentation.workspace import open_workspace, quote_ident
+from segmentation.ingest.load import ingest_file
+from segmentation.segment.algorithms import REGISTRY, validate_params
+from segmentation.workspace.connection import open_workspace, quote_ident
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 NA_TOKENS = {"na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat"}

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from corpus import catalog
 
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.runs import list_runs, run_segmentation
-from segmentation.workspace import META, Workspace, open_workspace
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment.runs import list_runs, run_segmentation
+from segmentation.workspace.connection import META, Workspace, open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 
@@ -32,7 +32,7 @@ SEGMENT = Path(sys.executable).with_name("segment")
 # whose message holds a marker.
 _CHILD = """
 import sys, time
-from segmentation.workspace import open_workspace
+from segmentation.workspace.connection import open_workspace
 ws_path, job, threshold, marker, arg = sys.argv[1:6]
 threshold = float(threshold)
 fired = False
@@ -46,13 +46,13 @@ def progress(fraction, message):
 
 ws = open_workspace(ws_path)
 if job == "ingest":
-    from segmentation.ingest import ingest_file
+    from segmentation.ingest.load import ingest_file
     ingest_file(ws, arg, table="big", progress=progress)
 elif job == "features":
-    from segmentation.features import build_features
+    from segmentation.features.build import build_features
     build_features(ws, arg, name="tx_features_2", progress=progress)
 else:
-    from segmentation.runs import run_segmentation
+    from segmentation.segment.runs import run_segmentation
     run_segmentation(ws, arg, algorithm="kmeans", params={"n_clusters": 4}, progress=progress)
 print("finished", flush=True)
 """
@@ -206,7 +206,7 @@ def test_a_killed_job_leaves_the_workspace_as_it_was(prepared, big_csv, job, thr
 # -- the command line while another process holds the workspace -------------------------------------
 _HOLDER = """
 import sys, time
-from segmentation.workspace import open_workspace
+from segmentation.workspace.connection import open_workspace
 open_workspace(sys.argv[1])
 print("held", flush=True)
 time.sleep(60)

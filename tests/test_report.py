@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import sample_run_workspace
 
-from segmentation import profiles, runs
 from segmentation.errors import SegmentationError
-from segmentation.report import html_report, write_report
-from segmentation.workspace import open_workspace
+from segmentation.profiles import build as profiles
+from segmentation.profiles.report import html_report, write_report
+from segmentation.segment import runs
+from segmentation.workspace.connection import open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 HOSTILE = "<script>alert(1)</script>"

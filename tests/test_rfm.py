@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.algorithms import assign
 from segmentation.errors import InvalidParameterError
-from segmentation.rfm import ACTIONS, GRID, SEGMENTS, fit_rfm, rfm_scores, score
+from segmentation.segment.algorithms import assign
+from segmentation.segment.rfm import ACTIONS, GRID, SEGMENTS, fit_rfm, rfm_scores, score
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation import recipe, runs
+from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError, TableNotFoundError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
-from segmentation.workspace import open_workspace
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import recipe, runs
+from segmentation.workspace.connection import open_workspace
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
+from segmentation.demo.sample import BEHAVIOURS, SampleData, _ids, generate, write_sample
 from segmentation.errors import InvalidParameterError
-from segmentation.sample import BEHAVIOURS, SampleData, _ids, generate, write_sample
 
 TX_COLUMNS = [
     "order_id",

@@ -14,7 +14,7 @@ from segmentation.errors import (
     WorkspaceError,
     WorkspaceInUseError,
 )
-from segmentation.workspace import (
+from segmentation.workspace.connection import (
     check_table_name,
     open_workspace,
     quote_ident,
@@ -136,7 +136,7 @@ def test_an_inbox_left_by_a_killed_process_is_removed_when_a_workspace_opens(tmp
             sys.executable,
             "-c",
             "import os, sys\n"
-            "from segmentation.workspace import open_workspace\n"
+            "from segmentation.workspace.connection import open_workspace\n"
             "ws = open_workspace(sys.argv[1])\n"
             "(ws.inbox / 'left.csv').write_text('a\\n1\\n')\n"
             "print(ws.inbox, flush=True)\n"
