@@ -29,25 +29,6 @@ def shared_data() -> Path:
     return _skip_unless(SHARED)
 
 
-def sample_run_workspace(folder: Path) -> Path:
-    """A closed workspace in ``folder`` with the sample data (1,500 customers, seed 11), the
-    feature table ``feat`` and a k-means run r1 (k=5)."""
-    from segmentation.demo.sample import write_sample
-    from segmentation.features.build import build_features
-    from segmentation.ingest.load import ingest_file
-    from segmentation.segment import runs
-    from segmentation.workspace.connection import open_workspace
-
-    write_sample(folder, customers=1500, seed=11)
-    path = folder / "ws.duckdb"
-    ws = open_workspace(path)
-    ingest_file(ws, folder / "transactions.csv", table="tx")
-    build_features(ws, "tx", name="feat")
-    runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
-    ws.close()
-    return path
-
-
 @pytest.fixture
 def workspace_path(tmp_path: Path) -> Path:
     """A path for a fresh workspace file (not created yet)."""

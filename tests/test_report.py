@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import sample_run_workspace
+from helpers import sample_run_workspace
 
 from segmentation.errors import SegmentationError
 from segmentation.profiles import build as profiles

@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import IngestError, InvalidParameterError, SegmentationError
+from ..errors import FileError, IngestError, InvalidParameterError, QueryError, SegmentationError
 from ..workspace.connection import (
     ColumnInfo,
     TableInfo,
@@ -146,13 +146,14 @@ def ingest_file(
         try:
             source = _open(ws, fmt, path, shown, Path(tmp), delimiter, encoding)
             info = _load(ws, source, name, replace, date_format, shown, sha.result, report)
-        except SegmentationError:
-            raise
-        except duckdb.Error as exc:
+        except (duckdb.Error, QueryError, FileError) as exc:  # the last two: translated
+            cause = exc if isinstance(exc, duckdb.Error) else exc.__cause__ or exc
             raise IngestError(
-                f"{shown}: the file could not be read ({_first_line(exc, shown)}). "
+                f"{shown}: the file could not be read ({_first_line(cause, shown)}). "
                 "Check that it is a complete, valid file of its type."
             ) from exc
+        except SegmentationError:
+            raise
         except (OSError, ValueError, UnicodeError) as exc:
             raise IngestError(
                 f"{shown}: the file could not be read ({_first_line(exc, shown)}). "

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
-import unicodedata
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,170 +37,19 @@ from ..errors import (
     WorkspaceError,
     WorkspaceInUseError,
 )
+from .catalog import (
+    TABLE_KINDS,
+    ColumnInfo,
+    TableInfo,
+    check_table_name,
+    quote_ident,
+    safe_table_name,  # noqa: F401  (importers move to `segmentation.workspace`)
+    table_info_from_row,
+)
+from .driver import is_interrupt, translate
+from .schema import CORE_SQL, META, check_version
 
 DEFAULT_WORKSPACE = "workspace.duckdb"
-META = "_seg"  # schema of the workspace's own bookkeeping tables
-TABLE_KINDS = ("transactions", "customers", "features")
-_MAX_NAME = 63
-
-_SCHEMA_SQL = f"""
-CREATE SCHEMA IF NOT EXISTS {META};
-CREATE TABLE IF NOT EXISTS {META}.tables (
-    name VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    rows BIGINT NOT NULL,
-    source_file VARCHAR,
-    source_sha256 VARCHAR,
-    loaded_at TIMESTAMP NOT NULL,
-    columns VARCHAR NOT NULL,
-    quality VARCHAR NOT NULL,
-    warnings VARCHAR NOT NULL,
-    options VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {META}.runs (
-    run_id VARCHAR NOT NULL,
-    seq INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    table_name VARCHAR NOT NULL,
-    algorithm VARCHAR NOT NULL,
-    params VARCHAR NOT NULL,
-    seed BIGINT NOT NULL,
-    customers BIGINT NOT NULL,
-    metrics VARCHAR NOT NULL,
-    notes VARCHAR NOT NULL,
-    recipe VARCHAR NOT NULL,
-    model BLOB,
-    sample_size BIGINT,
-    extra VARCHAR
-);
-CREATE TABLE IF NOT EXISTS {META}.segments (
-    run_id VARCHAR NOT NULL,
-    segment_id INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    description VARCHAR,
-    size BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {META}.assignments (
-    run_id VARCHAR NOT NULL,
-    customer_id VARCHAR NOT NULL,
-    segment_id INTEGER NOT NULL,
-    probability DOUBLE
-);
-"""
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier for DuckDB: the one way user text becomes a name in SQL.
-
-    >>> quote_ident('Annual Income (k$)')
-    '"Annual Income (k$)"'
-    >>> quote_ident('say "hi"; drop table x')
-    '"say ""hi""; drop table x"'
-    """
-    if not isinstance(name, str) or name == "":
-        raise InvalidParameterError(
-            f"An SQL name must be a non-empty string. Got {name!r} instead."
-        )
-    if "\x00" in name:
-        raise InvalidParameterError(f"An SQL name cannot contain a NUL character. Got {name!r}.")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def safe_table_name(text: str) -> str:
-    """Make a table name from a file name: lower-case ASCII letters, digits and underscores.
-
-    >>> safe_table_name("Online Retail (2011).csv")
-    'online_retail_2011'
-    >>> safe_table_name("Kunden-Übersicht.xlsx")
-    'kunden_ubersicht'
-    """
-    stem = Path(text).name
-    for suffix in (
-        ".gz",
-        ".csv",
-        ".tsv",
-        ".txt",
-        ".xlsx",
-        ".parquet",
-        ".jsonl",
-        ".ndjson",
-        ".json",
-    ):
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-    ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
-    if not name:
-        name = "table"
-    if name[0].isdigit():
-        name = "t_" + name
-    return name[:_MAX_NAME].rstrip("_")
-
-
-def check_table_name(name: str) -> str:
-    """Validate a table name given by a user; returns it unchanged or raises."""
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
-        raise InvalidParameterError(
-            f"Table names use letters, digits and underscores, start with a letter, and have at "
-            f"most {_MAX_NAME} characters. Got {name!r}; try {safe_table_name(str(name))!r}."
-        )
-    if name.lower().startswith(META):
-        raise InvalidParameterError(
-            f"Table names starting with {META!r} are reserved. Got {name!r}."
-        )
-    return name
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    """A column of a workspace table: its name, DuckDB type and role."""
-
-    name: str
-    type: str
-    role: str = "attribute"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "type": self.type, "role": self.role}
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    """What the workspace knows about one of its tables."""
-
-    name: str
-    kind: str
-    rows: int
-    columns: list[ColumnInfo]
-    source_file: str | None = None
-    source_sha256: str | None = None
-    loaded_at: datetime | None = None
-    quality: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def roles(self) -> dict[str, str]:
-        """Role -> column name, for every role other than 'attribute'."""
-        return {c.role: c.name for c in self.columns if c.role != "attribute"}
-
-    def column(self, name: str) -> ColumnInfo:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise TableNotFoundError(f"Table {self.name!r} has no column {name!r}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "rows": self.rows,
-            "kind": self.kind,
-            "columns": [c.to_dict() for c in self.columns],
-            "source_file": self.source_file,
-            "source_sha256": self.source_sha256,
-            "loaded_at": self.loaded_at.isoformat(timespec="seconds") if self.loaded_at else None,
-            "warnings": self.warnings,
-        }
 
 
 def _translate_open_error(path: Path, exc: Exception) -> WorkspaceError:
@@ -258,7 +104,8 @@ class Workspace:
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.inbox, True)
         self._con.execute("SET TimeZone = 'UTC'")
         self._set_memory_limit()
-        self._con.execute(_SCHEMA_SQL)
+        self._con.execute(CORE_SQL)
+        check_version(self._con, self.path)
         self._con.execute("SET allowed_directories = ?", [[f"{self.inbox}{os.sep}"]])
         # Progress is a per-connection setting that the lock below freezes: the loader cursor
         # gets it now, and loads (serialized by the write lock) run on it.
@@ -305,6 +152,11 @@ class Workspace:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+            except duckdb.Error as exc:
+                cur.execute("ROLLBACK")
+                if is_interrupt(exc):
+                    raise
+                raise translate(exc) from exc
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -360,6 +212,10 @@ class Workspace:
         cur = self.cursor()
         try:
             return cur.execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            if is_interrupt(exc):
+                raise
+            raise translate(exc) from exc
         finally:
             cur.close()
 
@@ -368,6 +224,10 @@ class Workspace:
         cur = self.cursor()
         try:
             return cur.execute(sql, params or []).df()
+        except duckdb.Error as exc:
+            if is_interrupt(exc):
+                raise
+            raise translate(exc) from exc
         finally:
             cur.close()
 
@@ -402,7 +262,7 @@ class Workspace:
             names = [d[0] for d in cur.description]
         finally:
             cur.close()
-        return [_table_info(dict(zip(names, row, strict=True))) for row in rows]
+        return [table_info_from_row(dict(zip(names, row, strict=True))) for row in rows]
 
     def has_table(self, name: str) -> bool:
         return bool(self.query(f"SELECT count(*) FROM {META}.tables WHERE name = ?", [name])[0][0])
@@ -510,21 +370,6 @@ class Workspace:
                     f"UPDATE {META}.tables SET {', '.join(sets)} WHERE name = ?", [*params, name]
                 )
         return self.table(name)
-
-
-def _table_info(row: dict[str, Any]) -> TableInfo:
-    return TableInfo(
-        name=row["name"],
-        kind=row["kind"],
-        rows=int(row["rows"]),
-        columns=[ColumnInfo(**c) for c in json.loads(row["columns"])],
-        source_file=row["source_file"],
-        source_sha256=row["source_sha256"],
-        loaded_at=row["loaded_at"],
-        quality=json.loads(row["quality"]),
-        warnings=json.loads(row["warnings"]),
-        options=json.loads(row["options"]),
-    )
 
 
 _INBOX_PREFIX = ".segment-inbox-"

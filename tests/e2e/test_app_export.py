@@ -13,7 +13,7 @@ from segmentation.ingest.load import ingest_file
 from segmentation.segment.runs import run_segmentation
 from segmentation.workspace.connection import open_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "export.py"
 
 

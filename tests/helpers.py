@@ -1,4 +1,7 @@
-"""The app in a real Chromium: upload files through the browser, as a user does."""
+"""Helpers shared by the tests: the app under AppTest, a real Streamlit server, Chromium.
+
+Test modules import from here (``from helpers import make_app``); they never import each other.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-pytestmark = pytest.mark.browser
+from segmentation.ingest.load import ingest_upload
+from segmentation.workspace.connection import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
+TRANSACTIONS = ROOT / "sample_data" / "transactions.csv"
+CUSTOMERS = ROOT / "sample_data" / "customers.csv"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -84,18 +91,6 @@ def serve_app(workspace: Path, log: Path) -> Iterator[App]:
             server.wait()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[App]:
-    """A Streamlit server on a free port with a fresh workspace; killed at the end."""
-    with serve_app(tmp_path / "ws.duckdb", tmp_path / "streamlit.log") as running:
-        yield running
-
-
-@pytest.fixture
-def app_url(app: App) -> str:
-    return app.url
-
-
 @contextmanager
 def chromium_context() -> Iterator:
     """A Playwright browser context in Debian's headless Chromium (downloads accepted);
@@ -118,18 +113,6 @@ def chromium_context() -> Iterator:
             browser.close()
 
 
-@pytest.fixture
-def page(request: pytest.FixtureRequest):
-    """A Chromium page; its screenshot goes to test-artifacts/ when the test fails."""
-    with chromium_context() as context:
-        page = context.new_page()
-        yield page
-        report = getattr(request.node, "rep_call", None)
-        if report is None or report.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-
-
 def upload_and_load(page, path: Path) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.get_by_test_id("stFileChip").filter(has_text=path.name).wait_for()
@@ -141,25 +124,59 @@ def upload_and_load(page, path: Path) -> None:
     load.click()
 
 
-def test_upload_a_file_then_a_broken_one(app_url: str, page, tmp_path: Path, shared_file):
-    day = shared_file("online_retail/by-day/2010-12-01.csv")
-    page.goto(f"{app_url}/data")  # a page's URL as the server's first request: lands on Home
-    page.get_by_text("Nothing is loaded yet.").wait_for()
-    assert not page.get_by_test_id("stException").count()
-    page.get_by_test_id("stSidebarNav").get_by_text("Data", exact=True).click()
-    page.get_by_text("The workspace has no tables yet.").wait_for()
+# -- Streamlit AppTest ------------------------------------------------------------------------
+def make_app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    monkeypatch.setenv("SEGMENT_WORKSPACE", str(path))
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
-    upload_and_load(page, day)
-    page.get_by_text("2010-12-01.csv: loaded 3,108 rows into t_2010_12_01").wait_for()
-    sidebar_tables = page.get_by_test_id("stSidebarUserContent").locator("li")
-    assert sidebar_tables.all_inner_texts() == ["t_2010_12_01 · transactions · 3,108 rows"]
-    page.get_by_role("tab", name="Quality").click()
-    page.get_by_test_id("stMetric").filter(has_text="Rows").first.wait_for()
 
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    upload_and_load(page, bad)
-    error = page.get_by_test_id("stAlertContentError").filter(has_text="bad.csv")
-    error.wait_for()
-    assert "PNG image" in error.inner_text()
-    assert sidebar_tables.all_inner_texts() == ["t_2010_12_01 · transactions · 3,108 rows"]
+def data_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    at = make_app(monkeypatch, path).run()
+    return at.switch_page("pages/data.py").run()
+
+
+def load(path: Path, *files: Path) -> None:
+    ws = open_workspace(path)
+    for file in files:
+        ingest_upload(ws, file.read_bytes(), file.name)
+
+
+def texts(elements) -> str:
+    return "\n".join(e.value for e in elements)
+
+
+def features_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    at = make_app(monkeypatch, path).run()
+    return at.switch_page("pages/features.py").run()
+
+
+def segment_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
+    at = make_app(monkeypatch, path).run()
+    return at.switch_page("pages/segment.py").run()
+
+
+def with_features(path: Path) -> None:
+    from segmentation.features.build import build_features
+
+    load(path, TRANSACTIONS)
+    build_features(open_workspace(path), "transactions", name="feat")
+
+
+# -- workspaces -------------------------------------------------------------------------------
+def sample_run_workspace(folder: Path) -> Path:
+    """A closed workspace in ``folder`` with the sample data (1,500 customers, seed 11), the
+    feature table ``feat`` and a k-means run r1 (k=5)."""
+    from segmentation.demo.sample import write_sample
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment import runs
+    from segmentation.workspace.connection import open_workspace
+
+    write_sample(folder, customers=1500, seed=11)
+    path = folder / "ws.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, folder / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat")
+    runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
+    ws.close()
+    return path

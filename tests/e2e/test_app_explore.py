@@ -22,7 +22,7 @@ from segmentation.ingest.load import ingest_file
 from segmentation.segment import runs
 from segmentation.workspace.connection import open_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = 'st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),'
 
 

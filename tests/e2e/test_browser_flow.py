@@ -17,17 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import test_browser
-from test_browser import ARTIFACTS, ROOT, App, upload_and_load
+from helpers import ARTIFACTS, ROOT, App, upload_and_load
 
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
-app = test_browser.app  # fixtures shared with test_browser.py: the server, a Chromium page
-page = test_browser.page
 
 pytestmark = pytest.mark.browser
 
-DAY_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail" / "by-day"
+DAY_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "online_retail" / "by-day"
 DAY_FILE = DAY_FILE / "2010-12-01.csv"
 FIRST_NAMES = ["Alice", "Bob", "Chloé", "David", "Emma", "Farid", "Grace", "Harry", "Isla"]
 LAST_NAMES = ["Smith", "Jones", "O'Brien", "Taylor", "Brown", "Wilson", "Evans", "Thomas"]

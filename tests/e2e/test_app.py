@@ -4,39 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from corpus import BAD_FILES
-from streamlit.testing.v1 import AppTest
+from helpers import (
+    CUSTOMERS,
+    TRANSACTIONS,
+    data_page,
+    features_page,
+    load,
+    make_app,
+    segment_page,
+    texts,
+    with_features,
+)
 
-from segmentation.ingest.load import ingest_upload
 from segmentation.workspace.connection import open_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
-TRANSACTIONS = ROOT / "sample_data" / "transactions.csv"
-CUSTOMERS = ROOT / "sample_data" / "customers.csv"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-
-
-def make_app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
-    monkeypatch.setenv("SEGMENT_WORKSPACE", str(path))
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-
-
-def data_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
-    at = make_app(monkeypatch, path).run()
-    return at.switch_page("pages/data.py").run()
-
-
-def load(path: Path, *files: Path) -> None:
-    ws = open_workspace(path)
-    for file in files:
-        ingest_upload(ws, file.read_bytes(), file.name)
-
-
-def texts(elements) -> str:
-    return "\n".join(e.value for e in elements)
 
 
 def test_home_on_an_empty_workspace_points_to_the_data_page(monkeypatch, workspace_path):
@@ -246,11 +231,6 @@ def test_every_bad_upload_shows_its_message_and_changes_nothing(
     ]
 
 
-def features_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
-    at = make_app(monkeypatch, path).run()
-    return at.switch_page("pages/features.py").run()
-
-
 def test_features_page_without_tables_says_to_load_one(monkeypatch, workspace_path):
     at = features_page(monkeypatch, workspace_path)
     assert not at.exception
@@ -278,18 +258,6 @@ def test_features_page_shows_a_build_error(monkeypatch, workspace_path):
     next(b for b in at.button if b.label == "Build features").click().run()
     assert not at.exception
     assert "already exists" in texts(at.error)
-
-
-def segment_page(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
-    at = make_app(monkeypatch, path).run()
-    return at.switch_page("pages/segment.py").run()
-
-
-def with_features(path: Path) -> None:
-    from segmentation.features.build import build_features
-
-    load(path, TRANSACTIONS)
-    build_features(open_workspace(path), "transactions", name="feat")
 
 
 def test_segment_page_without_features_says_what_to_do(monkeypatch, workspace_path):

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import sample_run_workspace
+from helpers import sample_run_workspace
 from streamlit.testing.v1 import AppTest
 
 from segmentation.segment import runs
 from segmentation.workspace.connection import open_workspace
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

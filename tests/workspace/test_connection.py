@@ -10,6 +10,7 @@ import pytest
 from segmentation.errors import (
     InvalidParameterError,
     NameClashError,
+    QueryError,
     TableNotFoundError,
     WorkspaceError,
     WorkspaceInUseError,
@@ -78,9 +79,9 @@ def test_open_creates_the_file_and_reuses_one_connection(tmp_path):
 def test_workspace_cannot_touch_files(tmp_path):
     (tmp_path / "secret.csv").write_text("a\n1\n")
     ws = open_workspace(tmp_path / "ws.duckdb")
-    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+    with pytest.raises(QueryError, match="disabled by configuration"):
         ws.query("SELECT * FROM read_csv(?)", [str(tmp_path / "secret.csv")])
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(QueryError, match="could not run a query"):
         ws.query("SET enable_external_access = true")
 
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from test_app import TRANSACTIONS, load, make_app
+from helpers import TRANSACTIONS, load, make_app
 
 from segmentation.features.build import build_features
 from segmentation.segment.runs import run_segmentation

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from test_app import CUSTOMERS, TRANSACTIONS, data_page, load, segment_page, with_features
+from helpers import CUSTOMERS, TRANSACTIONS, data_page, load, segment_page, with_features
 
 from segmentation.segment.runs import list_runs
 from segmentation.workspace.connection import open_workspace
