@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.errors import param_error
+from ..errors import param_error
 
 BEHAVIOURS: tuple[str, ...] = (
     "loyal_high_spender",
@@ -466,8 +466,8 @@ def load_demo(ws, *, if_empty: bool = False, progress=None) -> list:
 
     >>> load_demo(open_workspace("/tmp/demo.duckdb"))  # doctest: +SKIP
     """
-    from segmentation.errors import IngestError
-    from segmentation.ingest import ingest_file
+    from ..errors import IngestError
+    from ..ingest.load import ingest_file
 
     if if_empty and ws.tables():
         return []

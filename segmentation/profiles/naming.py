@@ -7,7 +7,7 @@ buyers"; ``monetary`` high -> "big spenders"; ``return_rate`` high -> "returners
 features fall back to "High <feature>" / "Low <feature>". Names are deterministic and distinct
 within a run; RFM runs keep their standard names and user renames are never overwritten.
 
->>> from segmentation.naming import suggest_names  # doctest: +SKIP
+>>> from segmentation.profiles.naming import suggest_names  # doctest: +SKIP
 >>> name_segments(ws, "r1")  # doctest: +SKIP
 {1: ('Lapsed one-time buyers', '30% of customers, 6% of revenue: ...'), ...}
 """
