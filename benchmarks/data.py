@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.harness import ROOT, StageRun, run_stage
 
 SEED = 1
-GENERATOR = ROOT / "segmentation" / "sample.py"
+GENERATOR = ROOT / "segmentation" / "demo" / "sample.py"
 
 
 def dataset_path(keep: Path, customers: int, lines: int | None, seed: int = SEED) -> Path:
