@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
@@ -13,9 +14,7 @@ from segmentation.explore import project as projection
 from segmentation.export.audiences import save_audience
 from segmentation.segment import runs
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 CHART = "explore_chart"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
@@ -15,9 +16,7 @@ from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 AUTOMATIC = "(automatic)"
 LABELS = {

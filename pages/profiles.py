@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
@@ -12,9 +13,7 @@ from segmentation.profiles import report
 from segmentation.profiles.naming import feature_words, rename_segments
 from segmentation.segment import runs
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 state.setdefault("profiles_names_version", 0)
 

@@ -12,8 +12,21 @@ from segmentation.workspace.connection import open_workspace
 # AppTest's own script thread can outlive the test and then finds no Streamlit runtime while
 # cleaning up media references; that is the test harness, not the app (whose exceptions the
 # test checks below).
+@pytest.fixture
+def app_test_mode():
+    """AppTest switches Streamlit's global ``global.appTest`` on for each run and back to what
+    it was after: two runs on two threads race, and the later one runs with it off (its
+    widgets' test data is then missing). Held on for the whole test, both runs see it on."""
+    from streamlit import config
+
+    before = config.get_option("global.appTest")
+    config.set_option("global.appTest", True)
+    yield
+    config.set_option("global.appTest", before)
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_two_sessions_upload_and_run_at_the_same_time(monkeypatch, workspace_path):
+def test_two_sessions_upload_and_run_at_the_same_time(monkeypatch, workspace_path, app_test_mode):
     with_features(workspace_path)  # a feature table "feat" both sessions can use
     uploader = data_page(monkeypatch, workspace_path)
     runner = segment_page(monkeypatch, workspace_path)
