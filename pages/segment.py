@@ -7,10 +7,10 @@ import streamlit as st
 from pages.common import attempt, pick_run
 from segmentation import charts
 from segmentation.segment import runs
-from segmentation.segment.algorithms import REGISTRY, Param
 from segmentation.segment.diagnostics import UNSTABLE_BELOW
 from segmentation.segment.preprocess import SCALERS, PrepConfig
 from segmentation.segment.recipe import recipe_toml
+from segmentation.segment.registry import REGISTRY, Param
 
 if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
     st.switch_page("app.py")

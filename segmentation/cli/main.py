@@ -328,7 +328,7 @@ def _cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
         run = run_recipe(ws, read_recipe(args.recipe), refit=args.refit, progress=_progress(args))
     else:
-        from ..segment.algorithms import get_algorithm
+        from ..segment.registry import get_algorithm
         from ..segment.runs import run_segmentation
 
         if not args.table:
