@@ -8,10 +8,10 @@ from pages import common
 from pages.common import attempt, pick_run
 from segmentation import charts
 from segmentation.segment import runs
-from segmentation.segment.algorithms import REGISTRY, Param
 from segmentation.segment.diagnostics import UNSTABLE_BELOW
 from segmentation.segment.preprocess import PrepConfig
 from segmentation.segment.recipe import recipe_toml
+from segmentation.segment.registry import REGISTRY, Param
 from segmentation.workspace import TableInfo
 from segmentation.workspace.types import is_numeric, type_class
 

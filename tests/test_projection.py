@@ -141,17 +141,6 @@ def test_umap_reports_its_stages(ws, run):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
-def test_stratified_sample_keeps_small_segments():
-    ids = np.array([1] * 9_000 + [2] * 990 + [3] * 10)
-    rows = projection.stratified_sample(ids, 500, seed=0)
-    assert len(rows) == 500 and len(np.unique(rows)) == 500
-    counts = pd.Series(ids[rows]).value_counts()
-    assert counts[3] == 10  # the whole small segment
-    assert counts[1] > counts[2] > counts[3]
-    assert (projection.stratified_sample(ids, 500, seed=0) == rows).all()
-    assert len(projection.stratified_sample(ids, 20_000)) == len(ids)
-
-
 # -- the cache -------------------------------------------------------------------------------
 def test_a_second_call_reads_the_stored_coordinates(ws, run, pca, umap):
     for first, params in (

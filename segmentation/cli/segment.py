@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             ws, read_recipe(args.recipe), refit=args.refit, progress=common.progress(args)
         )
     else:
-        from ..segment.algorithms import get_algorithm
+        from ..segment.registry import get_algorithm
         from ..segment.runs import run_segmentation
 
         if not args.table:

@@ -45,6 +45,7 @@ from ..profiles import build as profiles
 from ..segment import runs
 from ..segment.preprocess import transform
 from ..segment.runs import Run, get_run
+from ..segment.sampling import sample_by_segment
 from ..workspace.connection import META, Workspace, quote_ident
 
 Progress = Callable[[float, str], None]
@@ -438,7 +439,7 @@ def _umap(prepared: PreparedFeatures, params: ProjectionParams, report: Progress
     n = len(prepared.X)
     size = min(params.sample, n)
     report(0.05, f"Sampling {size:,} of {n:,} customers, stratified by segment")
-    rows = stratified_sample(prepared.segment_ids, size, seed=params.seed)
+    rows = sample_by_segment(prepared.segment_ids, size, seed=params.seed)
     X = prepared.X[rows].astype(np.float32)
     report(0.1, f"Finding each customer's {params.n_neighbors} nearest neighbours")
     knn_indices, knn_dists = _neighbours(X, params.n_neighbors, params.metric)
@@ -526,48 +527,6 @@ def _neighbours(X: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndar
     if metric in ("cosine", "correlation"):
         dists = dists**2 / 2
     return indices.astype(np.int32), dists.astype(np.float32)
-
-
-def stratified_sample(segment_ids: np.ndarray, size: int, *, seed: int = 0) -> np.ndarray:
-    """Row positions of a seeded sample of ``size`` rows, drawn per segment in proportion.
-
-    Every segment gets at least ``min(its size, 50, size / (2 x segments))`` rows, so small
-    segments stay visible; the positions come back sorted.
-
-    >>> stratified_sample(np.array([1] * 90 + [2] * 10), 20, seed=0).size
-    20
-    """
-    segment_ids = np.asarray(segment_ids)
-    if size >= len(segment_ids):
-        return np.arange(len(segment_ids))
-    labels, inverse, counts = np.unique(segment_ids, return_inverse=True, return_counts=True)
-    quota = _allocate(counts, size)
-    rng = np.random.default_rng(seed)
-    order = np.argsort(inverse, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    chosen = [
-        rng.choice(order[start : start + count], size=q, replace=False)
-        for start, count, q in zip(starts, counts, quota, strict=True)
-        if q
-    ]
-    return np.sort(np.concatenate(chosen)) if chosen else np.arange(0)
-
-
-def _allocate(counts: np.ndarray, size: int) -> np.ndarray:
-    """Rows per segment: a floor for each, the rest in proportion (largest remainders)."""
-    counts = np.asarray(counts, dtype=np.int64)
-    floor = np.minimum(counts, max(1, min(50, size // (2 * len(counts)))))
-    if floor.sum() > size:  # more segments than rows: one row for the largest segments
-        quota = np.zeros_like(counts)
-        quota[np.argsort(-counts, kind="stable")[:size]] = 1
-        return quota
-    rest = size - int(floor.sum())
-    room = counts - floor
-    share = rest * room / room.sum() if room.sum() else np.zeros(len(counts))
-    extra = np.floor(share).astype(np.int64)
-    left = rest - int(extra.sum())
-    extra[np.argsort(-(share - extra), kind="stable")[:left]] += 1
-    return np.minimum(floor + extra, counts)
 
 
 # -- the cache -------------------------------------------------------------------------------
@@ -742,7 +701,7 @@ def chart_points(
     if colour is not None and colour not in colour_features(ws, projection.run_id):
         raise param_error("colour", "a numeric column of the run's table", colour)
     points = projection.points
-    rows = stratified_sample(points["segment_id"].to_numpy(), max_points, seed=seed)
+    rows = sample_by_segment(points["segment_id"].to_numpy(), max_points, seed=seed)
     drawn = points.iloc[rows].reset_index(drop=True)
     features = key_features(ws, projection.run_id)
     wanted = list(dict.fromkeys([*features, *([colour] if colour else [])]))

@@ -8,7 +8,7 @@ scale for numbers; impute, rare-as-"other", one-hot for text; missing indicators
 -> ``weights`` (multiplies each output column by its input column's weight).
 
 The fitted pipeline is kept with the run (pickled) and re-applied to next month's data with
-:func:`transform`: every step is a scikit-learn estimator or a small class of this module.
+:func:`transform`: every step is a scikit-learn estimator or a small class of :mod:`.transformers`.
 
 >>> prepared = prepare(frame, default_config(frame))  # doctest: +SKIP
 >>> prepared.X.shape, prepared.feature_names[:2]  # doctest: +SKIP
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -35,13 +35,19 @@ from sklearn.preprocessing import (
     RobustScaler,
     StandardScaler,
 )
-from sklearn.utils.validation import validate_data
 
 from ..errors import InvalidParameterError, param_error
+from .transformers import (
+    ColumnWeights,
+    FrameCleaner,
+    PercentileClip,
+    category_name,
+    finite_floats,
+    log1p_nonnegative,
+)
 
 SCALERS = ("standard", "robust", "minmax", "quantile", "none")
 IMPUTERS = ("median", "mean", "most_frequent")
-OTHER = "other"  # the one-hot column of rare (and unseen) categories
 _ID_NAMES = ("id", "customer_id", "zip", "zip_code", "postal_code")
 _MAX_LISTED = 30  # columns listed in an "unknown column" message
 
@@ -115,88 +121,6 @@ class Prepared:
     notes: list[str]
 
 
-# -- transformers (module level, so that a fitted pipeline pickles) -----------------------------
-
-
-class FrameCleaner(TransformerMixin, BaseEstimator):
-    """Selects the columns: numeric ones as float64 with inf as NaN, text ones as str or NaN."""
-
-    def __init__(self, *, numeric: Sequence[str] = (), categorical: Sequence[str] = ()):
-        self.numeric = numeric
-        self.categorical = categorical
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> FrameCleaner:
-        self.n_features_in_ = len(self.numeric) + len(self.categorical)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in [*self.numeric, *self.categorical] if c not in X.columns]
-        if missing:
-            raise InvalidParameterError(
-                f"The data lacks the column(s) {missing} that the preparation was fitted on; "
-                "add them or prepare the features again."
-            )
-        columns = {c: _finite_floats(X[c]) for c in self.numeric}
-        columns |= {c: _strings(X[c]) for c in self.categorical}
-        return pd.DataFrame(columns, index=X.index)
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.asarray([*self.numeric, *self.categorical], dtype=object)
-
-
-class PercentileClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Clips each column to its fitted percentiles (``lower``, ``upper`` in [0, 1]); NaN kept."""
-
-    def __init__(self, *, lower: float = 0.01, upper: float = 0.99):
-        self.lower = lower
-        self.upper = upper
-
-    def fit(self, X: Any, y: object = None) -> PercentileClip:
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
-        self.bounds_ = np.nanquantile(X, [self.lower, self.upper], axis=0)
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
-        return np.clip(X, self.bounds_[0], self.bounds_[1])
-
-
-class ColumnWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Multiplies output column ``j`` by ``factors[j]`` (a weight 0 removes its influence)."""
-
-    def __init__(self, *, factors: Sequence[float] = ()):
-        self.factors = factors
-
-    def fit(self, X: Any, y: object = None) -> ColumnWeights:
-        validate_data(self, X, dtype=np.float64)
-        if len(self.factors) != self.n_features_in_:
-            raise ValueError(f"{len(self.factors)} factors for {self.n_features_in_} columns.")
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X * np.asarray(self.factors, dtype=np.float64)
-
-
-def log1p_nonnegative(X: Any) -> np.ndarray:
-    """``log1p`` after clipping negatives at 0 (NaN kept)."""
-    return np.log1p(np.clip(np.asarray(X, dtype=np.float64), 0.0, None))
-
-
-def category_name(feature: str, category: object) -> str:
-    """One-hot column name: ``country_DE``; the rare group is ``country_other``."""
-    return f"{feature}_{OTHER if category == 'infrequent_sklearn' else category}"
-
-
-def _finite_floats(column: pd.Series) -> np.ndarray:
-    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.where(np.isfinite(values), values, np.nan)
-
-
-def _strings(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), np.nan).map(str, na_action="ignore")
-
-
 # -- choosing and checking --------------------------------------------------------------------
 
 
@@ -228,7 +152,7 @@ def suggest_log(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
     """
     chosen = []
     for name in columns:
-        values = pd.Series(_finite_floats(frame[name])).dropna()
+        values = pd.Series(finite_floats(frame[name])).dropna()
         if len(values) > 2 and values.min() >= 0 and values.skew() > 1:
             chosen.append(name)
     return tuple(chosen)
@@ -305,7 +229,7 @@ def _is_id(name: str) -> bool:
 
 def _unusable(column: pd.Series) -> str | None:
     """Why a column cannot help ("all values missing", "constant"), or None."""
-    values = pd.Series(_finite_floats(column)) if _is_numeric(column) else column
+    values = pd.Series(finite_floats(column)) if _is_numeric(column) else column
     distinct = values.nunique(dropna=True)
     if distinct == 0:
         return "all values missing"
@@ -381,7 +305,7 @@ def _numeric_branches(frame: pd.DataFrame, columns: list[str], config: PrepConfi
         if config.scaler != "none":
             steps.append(("scale", _scaler(config.scaler, len(frame))))
         branches.append((f"num{i}", name, Pipeline(steps)))
-        if config.missing_indicator and not np.isfinite(_finite_floats(frame[name])).all():
+        if config.missing_indicator and not np.isfinite(finite_floats(frame[name])).all():
             branches.append((f"missing{i}", name, MissingIndicator(error_on_new=False)))
     return branches
 

@@ -8,6 +8,7 @@ came from, roles, as_of), the feature preparation, the algorithm, its parameters
   built with the same roles and a fresh as_of, and the fitted pipeline and model of the
   recipe's run (when that run is in the workspace) assign every customer, so segment 3 keeps
   its meaning; ``refit=True`` fits a new model with the same settings instead.
+* :func:`apply_run` does the same for a table already in the workspace.
 
 >>> text = recipe_toml(ws, "r1")  # doctest: +SKIP
 >>> run = run_recipe(ws, parse_recipe(text))  # doctest: +SKIP
@@ -23,9 +24,10 @@ import tomli_w
 
 from ..errors import InvalidParameterError, SegmentationError
 from ..ingest.files import file_sha256
+from ..progress import Progress
 from ..workspace.connection import Workspace, safe_table_name
 from .preprocess import PrepConfig
-from .runs import Progress, Run, fitted, get_run, run_segmentation
+from .runs import Run, fitted, get_run, run_segmentation
 
 VERSION = 1
 
@@ -97,9 +99,7 @@ def run_recipe(
     ws: Workspace, recipe: dict[str, Any], *, refit: bool = False, progress: Progress | None = None
 ) -> Run:
     """Run a recipe: on its table, or on the newer file its ``[source] file`` names."""
-    source, algo = recipe["source"], recipe["algorithm"]
-    features = recipe.get("features") or {}
-    prep = PrepConfig.from_dict(features) if "scaler" in features else None
+    source = recipe["source"]
     table = source["table"]
     new_file = _newer_file(source)
     model = None
@@ -107,13 +107,45 @@ def run_recipe(
         table = _load_newer(ws, source, new_file, progress)
         run_id = (recipe.get("run") or {}).get("id")
         if run_id and not refit and _has_run(ws, run_id):
-            stored = fitted(ws, run_id)
-            model = (stored["pipeline"], stored["model"])
+            model = stored_model(ws, run_id)
     elif not ws.has_table(table):
         raise InvalidParameterError(
             f"The recipe's table {table!r} is not in this workspace. Set [source] file to the "
             "data file to load, or run it in the workspace that made it."
         )
+    return _run(ws, recipe, table, model, progress)
+
+
+def apply_run(
+    ws: Workspace, run_id: str, table: str | None = None, *, progress: Progress | None = None
+) -> Run:
+    """A new run that gives the customers of ``table`` (default: the run's own) the segments of
+    a stored run's fitted pipeline and model, with no refit, as ``segment run --recipe`` does
+    for a newer file.
+
+    >>> apply_run(ws, "r2").notes[-1]  # doctest: +SKIP
+    'Segments assigned with the fitted model of the earlier run.'
+    """
+    recipe = parse_recipe(recipe_toml(ws, run_id))
+    return _run(ws, recipe, table or recipe["source"]["table"], stored_model(ws, run_id), progress)
+
+
+def stored_model(ws: Workspace, run_id: str) -> tuple[Any, Any]:
+    """A stored run's fitted ``(pipeline, model)``, read through the old-path-aware unpickler."""
+    stored = fitted(ws, run_id)
+    return stored["pipeline"], stored["model"]
+
+
+def _run(
+    ws: Workspace,
+    recipe: dict[str, Any],
+    table: str,
+    model: tuple[Any, Any] | None,
+    progress: Progress | None,
+) -> Run:
+    algo = recipe["algorithm"]
+    features = recipe.get("features") or {}
+    prep = PrepConfig.from_dict(features) if "scaler" in features else None
     return run_segmentation(
         ws,
         table,

@@ -22,7 +22,9 @@ R      FM = 1          FM = 2               FM = 3               FM = 4         
 1      Lost            Lost                 At Risk              At Risk          Cannot Lose Them
 =====  ==============  ===================  ===================  ===============  ================
 
-``segment_id`` is the segment's position in :data:`SEGMENTS`, the same in every run.
+``segment_id`` is 1 + the segment's position in :data:`SEGMENTS` (Champions is 1, Lost is 11),
+the same in every run and the same as the run's ``segment_id``; a :class:`FitResult`'s labels are
+``segment_id - 1``, as every algorithm's are.
 
 >>> scores = rfm_scores([5, 40, 90, 200, 400], [9, 5, 3, 2, 1], [900, 400, 150, 80, 20])
 >>> scores["RFM"].tolist()
@@ -39,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, param_error
-from .algorithms import MIN_CUSTOMERS, FitResult
+from .result import MIN_CUSTOMERS, FitResult
 
 SEGMENTS: tuple[str, ...] = (
     "Champions",
@@ -85,6 +87,26 @@ ACTIONS: dict[str, str] = {
 QUINTILES = 5
 
 
+def segment_id(name: str) -> int:
+    """The segment id of an RFM segment (1-based, as a run's).
+
+    >>> segment_id("Champions"), segment_id("Lost")
+    (1, 11)
+    """
+    return SEGMENTS.index(name) + 1
+
+
+def segment_name(segment_id: int) -> str:
+    """The RFM segment of a segment id (1-based, as a run's).
+
+    >>> segment_name(1)
+    'Champions'
+    """
+    if not 1 <= segment_id <= len(SEGMENTS):
+        raise param_error("segment_id", f"an int in the range [1, {len(SEGMENTS)}]", segment_id)
+    return SEGMENTS[segment_id - 1]
+
+
 def score(values: object, *, reverse: bool = False) -> np.ndarray:
     """Quintile scores 1-5 of ``values`` (``reverse``: smaller values score higher).
 
@@ -121,8 +143,9 @@ def fit_rfm(
 ) -> FitResult:
     """RFM segments of a customer table as a :class:`~segmentation.algorithms.FitResult`.
 
-    ``labels`` are segment ids (positions in :data:`SEGMENTS`, so not every id need occur),
-    ``extra["names"]`` maps every id to its name and ``extra["scores"]`` holds :func:`rfm_scores`.
+    ``labels`` are segment ids - 1 (positions in :data:`SEGMENTS`, so not every one need occur),
+    as every algorithm's labels are; ``extra["names"]`` maps every label to its name and
+    ``extra["scores"]`` holds :func:`rfm_scores` (with the 1-based ``segment_id``).
     The model scores new customers against these customers' values (``assign``).
     """
     if not isinstance(frame, pd.DataFrame):
@@ -145,13 +168,13 @@ def fit_rfm(
         listed = ", ".join(f"{count:,} without {col}" for col, count in missing.items())
         notes.append(f"Missing values score 1 (the worst): {listed}.")
     return FitResult(
-        labels=scores["segment_id"].to_numpy(dtype=np.int64),
+        labels=scores["segment_id"].to_numpy(dtype=np.int64) - 1,
         probabilities=None,
         centers=None,
         model=scorer,
         sample_size=None,
         notes=notes,
-        extra={"names": dict(enumerate(SEGMENTS)), "scores": scores},
+        extra={"names": dict(enumerate(SEGMENTS)), "scores": scores},  # by label
         algorithm="rfm",
         params={},
     )
@@ -171,7 +194,7 @@ def rfm_frame(data: object) -> pd.DataFrame:
 
 @dataclass
 class RfmModel:
-    """Scores against fitted customers' sorted values; ``predict`` gives segment ids."""
+    """Scores against fitted customers' sorted values; ``predict`` gives labels (segment id - 1)."""
 
     references: dict[str, np.ndarray]  # sorted, oriented so that larger is better
     columns: dict[str, str]  # "recency"/"frequency"/"monetary" -> column name in a frame
@@ -195,7 +218,7 @@ class RfmModel:
         frame = pd.DataFrame({"R": r, "F": f, "M": m, "FM": fm}, index=index)
         frame["RFM"] = [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)]
         frame["segment"] = names
-        frame["segment_id"] = np.array([SEGMENTS.index(n) for n in names], dtype=np.int64)
+        frame["segment_id"] = np.array([segment_id(n) for n in names], dtype=np.int64)
         return frame
 
     def predict(self, data: object) -> np.ndarray:
@@ -207,7 +230,7 @@ class RfmModel:
         if missing:
             raise param_error("X_new", f"a table with the columns {list(renamed)}", missing)
         columns = {key: _numeric(frame[column], column) for column, key in renamed.items()}
-        return self.scores(columns, None)["segment_id"].to_numpy()
+        return self.scores(columns, None)["segment_id"].to_numpy() - 1
 
 
 def _score_against(reference: np.ndarray, values: np.ndarray, reverse: bool) -> np.ndarray:
@@ -236,9 +259,10 @@ def _numeric(values: object, name: str) -> np.ndarray:
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     try:
         return pd.to_numeric(series, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError) as e:  # the message names no customer's value
+        text = int((pd.to_numeric(series, errors="coerce").isna() & series.notna()).sum())
         raise InvalidParameterError(
-            f"The {name!r} column must hold numbers. Got values like {series.iloc[:3].tolist()!r}."
+            f"The {name!r} column must hold numbers. Got {text:,} values that are not numbers."
         ) from e
 
 

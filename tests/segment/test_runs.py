@@ -10,7 +10,7 @@ from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError, TableNotFoundError
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
-from segmentation.segment import recipe, runs
+from segmentation.segment import runs
 from segmentation.workspace.connection import open_workspace
 
 
@@ -150,43 +150,6 @@ def test_constant_features_and_three_customers_are_refused(workspace_path, tmp_p
 def test_transactions_cannot_be_segmented_directly(ws):
     with pytest.raises(InvalidParameterError, match="Build customer features first"):
         runs.run_segmentation(ws, "tx")
-
-
-def test_recipe_reproduces_the_same_assignments(ws, tmp_path):
-    first = runs.run_segmentation(ws, "feat", params={"n_clusters": 4}, seed=7)
-    path = recipe.write_recipe(ws, first.run_id, tmp_path / "r.toml")
-    second = recipe.run_recipe(ws, recipe.read_recipe(path))
-    a, b = runs.assignments(ws, first.run_id), runs.assignments(ws, second.run_id)
-    assert (a["segment_id"].to_numpy() == b["segment_id"].to_numpy()).all()
-    assert second.params == first.params and second.seed == 7
-
-
-def test_recipe_reapplies_the_fitted_model_to_a_newer_file(ws, tmp_path):
-    first = runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
-    newer = tmp_path / "next"
-    write_sample(newer, customers=400, seed=99)
-    text = recipe.recipe_toml(ws, first.run_id)
-    data = recipe.parse_recipe(text)
-    data["source"]["file"] = str(newer / "transactions.csv")
-    applied = recipe.run_recipe(ws, data)
-    assert applied.table == "transactions_features"
-    assert applied.customers == 400
-    assert any("fitted model of the earlier run" in n for n in applied.notes)
-    refit = recipe.run_recipe(ws, data, refit=True)
-    assert not any("fitted model" in n for n in refit.notes)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("version = 2\n", "version must be 1"),
-        ("not toml [", "not valid TOML"),
-        ("version = 1\n[source]\ntable='x'\n", "no \\[algorithm\\] section"),
-    ],
-)
-def test_bad_recipes_are_refused(text, message):
-    with pytest.raises(InvalidParameterError, match=message):
-        recipe.parse_recipe(text)
 
 
 def test_sweep_stability_and_comparison(ws):

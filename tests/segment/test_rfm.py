@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError
-from segmentation.segment.algorithms import assign
-from segmentation.segment.rfm import ACTIONS, GRID, SEGMENTS, fit_rfm, rfm_scores, score
+from segmentation.segment.fit import assign
+from segmentation.segment.rfm import (
+    ACTIONS,
+    GRID,
+    SEGMENTS,
+    fit_rfm,
+    rfm_scores,
+    score,
+    segment_id,
+    segment_name,
+)
 
 
 @pytest.fixture
@@ -44,7 +53,7 @@ def test_scores_of_a_hand_made_example(customers):
         "Cannot Lose Them",
         "Cannot Lose Them",
     ]
-    assert scores["segment_id"].tolist()[0] == SEGMENTS.index("New Customers")
+    assert scores["segment_id"].tolist()[0] == SEGMENTS.index("New Customers") + 1  # 1-based
     assert list(scores.columns) == ["R", "F", "M", "FM", "RFM", "segment", "segment_id"]
 
 
@@ -102,7 +111,7 @@ def test_recency_index_is_kept():
 def test_fit_rfm_reads_columns_by_name(customers):
     result = fit_rfm(customers, recency="days", frequency="orders", monetary="revenue")
     scores = result.extra["scores"]
-    assert result.labels.tolist() == scores["segment_id"].tolist()
+    assert result.labels.tolist() == (scores["segment_id"] - 1).tolist()  # labels: id - 1
     assert result.extra["names"] == dict(enumerate(SEGMENTS))
     assert result.centers is None and result.sample_size is None
     assert result.algorithm == "rfm" and "quintile" in result.notes[0]
@@ -144,3 +153,18 @@ def test_rfm_rejects_text_and_unequal_lengths():
         rfm_scores([1, 2, 3], [1, 2, 3], ["a", "b", "c"])
     with pytest.raises(InvalidParameterError, match=r"same length. Got \[3, 4\]"):
         rfm_scores([1, 2, 3], [1, 2, 3, 4], [1, 2, 3])
+
+
+def test_segment_ids_are_1_based_like_a_runs():
+    assert segment_id("Champions") == 1 and segment_name(len(SEGMENTS)) == "Lost"
+    assert all(segment_name(segment_id(name)) == name for name in SEGMENTS)
+    with pytest.raises(
+        InvalidParameterError, match=r"'segment_id' parameter must be an int in the range \[1, 11\]"
+    ):
+        segment_name(0)
+
+
+def test_a_text_column_error_names_no_customer_value():
+    with pytest.raises(InvalidParameterError, match="must hold numbers") as info:
+        rfm_scores([1, 2, 3], [1, 2, 3], ["secret-a", "b", "c"])
+    assert "secret" not in str(info.value)
