@@ -119,3 +119,41 @@ def explore_umap(explore_ws, explore_run):
     from segmentation.explore.project import project
 
     return project(explore_ws, explore_run.run_id, "umap", sample=200, n_neighbors=8, seed=2)
+
+
+# -- profiles: one sample workspace for tests/profiles and tests/charts ------------------------
+@pytest.fixture(scope="session")
+def profiles_sample_dir(tmp_path_factory) -> Path:
+    """The sample files of 1,500 customers (seed 11)."""
+    from segmentation.demo.sample import write_sample
+
+    out = tmp_path_factory.mktemp("profiles_sample")
+    write_sample(out, customers=1500, seed=11)
+    return out
+
+
+@pytest.fixture(scope="session")
+def profiles_ws(tmp_path_factory, profiles_sample_dir):
+    """A workspace with the sample transactions ``tx`` and features ``feat`` (tests add runs)."""
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.workspace.connection import open_workspace
+
+    ws = open_workspace(tmp_path_factory.mktemp("profiles_ws") / "ws.duckdb")
+    ingest_file(ws, profiles_sample_dir / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def profiles_kmeans(profiles_ws):
+    """A k-means run (k=5) and its profile, its generated names saved; tests that rename use
+    runs of their own."""
+    from segmentation.profiles.build import build_profile, save_segment_names
+    from segmentation.segment import runs
+
+    run = runs.run_segmentation(profiles_ws, "feat", params={"n_clusters": 5})
+    profile = build_profile(profiles_ws, run.run_id)
+    save_segment_names(profiles_ws, profile)
+    return profile
