@@ -181,6 +181,7 @@ def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: 
     import plotly.io
 
     from segmentation.charts import explore as explore_charts
+    from segmentation.explore import points as projection_points
     from segmentation.explore import project as projection
     from segmentation.workspace.connection import open_workspace
 
@@ -189,7 +190,7 @@ def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: 
     start = time.perf_counter()
     result = projection.project(ws, run_id, method, **params)
     projected = time.perf_counter()
-    drawn = projection.chart_points(ws, result)
+    drawn = projection_points.chart_points(ws, result)
     pointed = time.perf_counter()
     figure = explore_charts.projection_map(
         drawn.frame,
@@ -222,7 +223,7 @@ def _trustworthiness(ws, run_id: str, result) -> float:
     import pandas as pd
     from sklearn.manifold import trustworthiness
 
-    from segmentation.explore.project import prepared_features
+    from segmentation.explore.prepared import prepared_features
 
     prepared = prepared_features(ws, run_id)
     where = pd.Series(np.arange(len(prepared.customer_ids)), index=prepared.customer_ids)

@@ -10,7 +10,8 @@ from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
 from segmentation.profiles import build as profiles
 from segmentation.profiles import report
-from segmentation.profiles.naming import feature_words, rename_segments
+from segmentation.profiles.naming import rename_segments
+from segmentation.profiles.words import feature_words
 from segmentation.segment import runs
 
 ws = common.workspace()
@@ -149,6 +150,7 @@ run = pick_run(
 )
 try:
     profile = cached_profile(ws, str(ws.path), run.run_id, str(run.created_at))
+    profiles.save_segment_names(ws, profile)  # the names it generated, for "Segment N" only
     profile = profile.renamed(runs.get_run(ws, run.run_id))
 except SegmentationError as exc:
     st.error(str(exc))

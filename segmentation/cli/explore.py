@@ -36,7 +36,8 @@ def add_commands(sub, shared) -> None:
     )
 
     def run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..explore.project import project, write_points
+        from ..explore.points import write_points
+        from ..explore.project import project
 
         options: dict[str, Any] = {"dims": args.dims, "refresh": args.refresh}
         if args.method == "umap":

@@ -15,11 +15,12 @@ def add_commands(sub, shared) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the rules' sample (default 0)")
 
     def profile(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..profiles.build import build_profile
+        from ..profiles.build import build_profile, save_segment_names
         from ..profiles.report import write_report
 
         ws = shared.workspace(args)
         result = build_profile(ws, args.run_id, seed=args.seed)
+        save_segment_names(ws, result)  # the names shown are kept with the run
         text = _profile_text(result)
         if args.html:
             path = write_report(ws, args.run_id, args.html, profile=result)

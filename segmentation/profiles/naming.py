@@ -7,9 +7,13 @@ buyers"; ``monetary`` high -> "big spenders"; ``return_rate`` high -> "returners
 features fall back to "High <feature>" / "Low <feature>". Names are deterministic and distinct
 within a run; RFM runs keep their standard names and user renames are never overwritten.
 
->>> from segmentation.profiles.naming import suggest_names  # doctest: +SKIP
->>> name_segments(ws, "r1")  # doctest: +SKIP
+:func:`generated_names` only reads; :func:`name_segments` and :func:`rename_segments` store
+names with the run.
+
+>>> generated_names(get_run(ws, "r1"), segment_stats(ws, "r1"))  # doctest: +SKIP
 {1: ('Lapsed one-time buyers', '30% of customers, 6% of revenue: ...'), ...}
+>>> is_default_name("Segment 3"), is_default_name("VIP club")
+(True, False)
 """
 
 from __future__ import annotations
@@ -17,38 +21,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..segment.runs import UNASSIGNED, Run, get_run, set_segment_names
-
-if TYPE_CHECKING:  # only for hints: profiles imports this module
-    from ..workspace.connection import Workspace
-    from .build import SegmentStats
-
-# Words for features in rules, tables and descriptions.
-FEATURE_WORDS: dict[str, str] = {
-    "recency_days": "days since last order",
-    "frequency": "orders",
-    "monetary": "net revenue",
-    "gross_revenue": "gross revenue",
-    "returns_value": "value returned",
-    "return_rate": "return rate",
-    "aov": "average order value",
-    "tenure_days": "days since first order",
-    "days_between_orders": "days between orders",
-    "items_per_order": "items per order",
-    "distinct_products": "distinct products",
-    "distinct_categories": "distinct categories",
-    "orders_last_90d": "orders in the last 90 days",
-    "orders_prev_90d": "orders 91-180 days ago",
-    "frequency_repeat": "repeat orders",
-    "recency_btyd": "days from first to last order",
-    "T": "days since first order",
-}
-RATE_FEATURES = ("return_rate",)  # shown as percentages, as are share_<category> columns
+from ..segment.store import duplicate_name
+from ..workspace.connection import Workspace
+from .stats import SegmentStats, segment_stats
+from .words import feature_words, format_value
 
 DISTINCT_BELOW = 0.25  # |standardized difference| under this does not name a segment
 _NAMED_FROM = 4  # the name reads only the most distinctive features
@@ -72,43 +53,6 @@ _VOCABULARY: dict[str, tuple[tuple[str, str] | None, tuple[str, str] | None]] = 
     "distinct_products": ((_NOUN, "explorers"), None),
     "distinct_categories": ((_NOUN, "explorers"), None),
 }
-
-
-def feature_words(feature: str) -> str:
-    """The plain words for a feature column.
-
-    >>> feature_words("recency_days"), feature_words("share_home"), feature_words("Annual_Income")
-    ('days since last order', 'share of home', 'Annual Income')
-    """
-    if feature in FEATURE_WORDS:
-        return FEATURE_WORDS[feature]
-    if feature.startswith("share_"):
-        return "share of " + feature[len("share_") :].replace("_", " ")
-    return feature.replace("_", " ").strip() or feature
-
-
-def is_rate(feature: str) -> bool:
-    """Whether a feature is a share in [0, 1], shown as a percentage."""
-    return feature in RATE_FEATURES or feature.startswith("share_")
-
-
-def format_value(feature: str, value: float | None) -> str:
-    """A feature value written for people: percentages for rates, few digits otherwise.
-
-    >>> format_value("return_rate", 0.274), format_value("monetary", 1234.5)
-    ('27%', '1,234')
-    >>> format_value("aov", 7.25), format_value("frequency", 23.0)
-    ('7.2', '23')
-    """
-    if value is None or pd.isna(value):
-        return "—"
-    if is_rate(feature):
-        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10 or float(value).is_integer():
-        return f"{value:,.1f}".removesuffix(".0")
-    return f"{value:.2g}" if abs(value) < 1 else f"{value:.1f}"
 
 
 @dataclass(frozen=True)
@@ -235,6 +179,32 @@ def _with_differentiator(name: str, used: list[str], diffs: pd.Series) -> str:
     return name
 
 
+def generated_names(
+    run: Run, stats: SegmentStats, *, overwrite: bool = False
+) -> dict[int, tuple[str, str]]:
+    """``{segment_id: (name, description)}`` for the segments of ``run`` still called
+    "Segment N" (all of them with ``overwrite``); reads only, stores nothing.
+
+    RFM runs keep their standard names and "Unassigned" stays as it is: nothing for them.
+    """
+    keep = _kept_names(run, overwrite)
+    if keep is None:
+        return {}
+    return suggest_names(stats, taken=keep)
+
+
+def _kept_names(run: Run, overwrite: bool) -> dict[int, str] | None:
+    """The names a generation keeps, or None when it would keep every one."""
+    if run.algorithm == "rfm":
+        return None
+    keep = {
+        s.segment_id: s.name
+        for s in run.segments
+        if s.segment_id == 0 or s.name == UNASSIGNED or not (overwrite or is_default_name(s.name))
+    }
+    return None if len(keep) == len(run.segments) else keep
+
+
 def name_segments(
     ws: Workspace, run_id: str, *, overwrite: bool = False, stats: SegmentStats | None = None
 ) -> Run:
@@ -247,24 +217,15 @@ def name_segments(
     ['Lapsed one-time buyers', 'Recent big spenders', ...]
     """
     run = get_run(ws, run_id)
-    if run.algorithm == "rfm":
+    if _kept_names(run, overwrite) is None:
         return run
-    keep = {
-        s.segment_id: s.name
-        for s in run.segments
-        if s.segment_id == 0 or s.name == UNASSIGNED or not (overwrite or _is_default(s.name))
-    }
-    if len(keep) == len(run.segments):
-        return run
-    if stats is None:
-        from .build import segment_stats
-
-        stats = segment_stats(ws, run_id)
-    names = suggest_names(stats, taken=keep)
+    stats = segment_stats(ws, run_id) if stats is None else stats
+    names = generated_names(run, stats, overwrite=overwrite)
     return set_segment_names(ws, run_id, names) if names else run
 
 
-def _is_default(name: str) -> bool:
+def is_default_name(name: str) -> bool:
+    """Whether a segment still has the name a run gives it ("Segment 3")."""
     return bool(_DEFAULT_NAME.fullmatch(name))
 
 
@@ -289,16 +250,13 @@ def rename_segments(ws: Workspace, run_id: str, names: Mapping[int, str]) -> Run
             "old one."
         )
     final = {sid: cleaned.get(sid, seg.name) for sid, seg in current.items()}
-    seen: dict[str, tuple[int, str]] = {}
-    for sid in sorted(final):
-        key = final[sid].lower()
-        if key in seen:
-            first, name = seen[key]
-            raise InvalidParameterError(
-                f"Segments {first} and {sid} of run {run_id} would both be called {name!r}; "
-                "names must be unique within a run. Nothing was renamed."
-            )
-        seen[key] = (sid, final[sid])
+    clash = duplicate_name(final)
+    if clash is not None:
+        first, sid = clash
+        raise InvalidParameterError(
+            f"Segments {first} and {sid} of run {run_id} would both be called "
+            f"{final[first]!r}; names must be unique within a run. Nothing was renamed."
+        )
     changed = {
         sid: (n, current[sid].description) for sid, n in cleaned.items() if n != current[sid].name
     }

@@ -22,8 +22,8 @@ from ..errors import SegmentationError
 from ..segment.recipe import recipe_toml
 from ..segment.runs import get_run
 from ..workspace.connection import Workspace
-from .build import RunProfile, SegmentProfile, build_profile
-from .naming import feature_words, format_value
+from .build import RunProfile, SegmentProfile, build_profile, save_segment_names
+from .words import feature_words, format_value
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2d33;
@@ -158,10 +158,14 @@ def _segment_section(profile: RunProfile, s: SegmentProfile, figure: _Figures) -
 def html_report(ws: Workspace, run_id: str, *, profile: RunProfile | None = None) -> str:
     """The report of a run as one self-contained HTML page (plotly.js inline, once).
 
-    ``profile`` reuses a profile already built (the page's cached one).
+    ``profile`` reuses a profile already built (the page's cached one). Without it, the
+    profile is built here and the names it generates are stored, as `segment profile` does.
     """
+    if profile is None:
+        profile = build_profile(ws, run_id)
+        save_segment_names(ws, profile)
     run = get_run(ws, run_id)
-    profile = (profile or build_profile(ws, run_id)).renamed(get_run(ws, run_id))
+    profile = profile.renamed(run)
     figure = _Figures()
     title = f"Segment profiles: {run.name} ({run.run_id})"
     body = [

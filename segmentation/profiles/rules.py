@@ -23,11 +23,11 @@ import pandas as pd
 from ..features.summaries import numeric_columns
 from ..segment.runs import Run, get_run
 from ..workspace.connection import META, Workspace, quote_ident
-from . import naming
-from .build import _run_features, _run_table, customer_sample, profile_features
+from ..workspace.types import is_integer
+from .rundata import customer_sample, profile_features, run_features, run_table
+from .words import feature_words, is_rate
 
 MAX_DEPTH = 3  # rules stay readable: at most three conditions each
-_INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -61,8 +61,8 @@ def segment_rules(
     precision and recall are those of its rules (the tree's leaves that predict it).
     """
     run = get_run(ws, run_id)
-    table, id_sql = _run_table(ws, run)
-    features = features or _rule_features(ws, run)
+    table, id_sql = run_table(ws, run)
+    features = features or rule_features(ws, run)
     frame = (
         data
         if data is not None
@@ -74,7 +74,7 @@ def segment_rules(
     X = frame[features].astype(float).fillna(fill).to_numpy()
     y = frame["segment_id"].to_numpy()
     tree = _best_tree(X, y, seed)
-    integer = {c.name for c in ws.table(table).columns if c.type.upper() in _INTEGER_TYPES}
+    integer = {c.name for c in ws.table(table).columns if is_integer(c.type)}
     nodes = _rounded_nodes(tree, features, integer)
     case_sql, case_params = _case_sql(nodes, 0, features, fill)
     counts = ws.query(
@@ -83,6 +83,14 @@ def segment_rules(
         "GROUP BY ALL",
         [*case_params, run_id],
     )
+    return _measured(counts, _leaf_rules(nodes, features, integer), features, len(y))
+
+
+def _measured(
+    counts: list[tuple], texts: dict[int, list[str]], features: list[str], sample_size: int
+) -> Rules:
+    """The rules with their fidelity, precision and recall, from the counts of (segment,
+    predicted segment) over every customer."""
     total = sum(int(c) for _, _, c in counts) or 1
     correct = {int(s): int(c) for s, p, c in counts if int(s) == int(p)}
     actual: dict[int, int] = {}
@@ -90,7 +98,6 @@ def segment_rules(
     for s, p, c in counts:
         actual[int(s)] = actual.get(int(s), 0) + int(c)
         predicted[int(p)] = predicted.get(int(p), 0) + int(c)
-    texts = _leaf_rules(nodes, features, integer)
     return Rules(
         fidelity=sum(correct.values()) / total,
         rules={s: texts.get(s, []) for s in actual},
@@ -99,7 +106,7 @@ def segment_rules(
         },
         recall={s: correct.get(s, 0) / actual[s] for s in actual},
         features=list(features),
-        sample_size=len(y),
+        sample_size=sample_size,
     )
 
 
@@ -121,11 +128,11 @@ def _best_tree(X: np.ndarray, y: np.ndarray, seed: int):
     return best
 
 
-def _rule_features(ws: Workspace, run: Run) -> list[str]:
+def rule_features(ws: Workspace, run: Run) -> list[str]:
     """The features the run was made from (numeric), else the profile's features."""
     info = ws.table(run.table)
     numeric = set(numeric_columns(ws, run.table)) - {info.roles.get("customer_id")}
-    chosen = [c for c in _run_features(run) if c in numeric]
+    chosen = [c for c in run_features(run) if c in numeric]
     return chosen or profile_features(ws, run)
 
 
@@ -229,7 +236,7 @@ def _rule_text(bounds: dict[str, tuple[float | None, float | None]], integer: se
         return "every customer"
     parts = []
     for feature, (low, high) in bounds.items():
-        words = naming.feature_words(feature)
+        words = feature_words(feature)
         if feature in integer:
             first = None if low is None else int(low) + 1
             last = None if high is None else int(high)
@@ -249,7 +256,7 @@ def _rule_text(bounds: dict[str, tuple[float | None, float | None]], integer: se
 
 
 def _threshold(feature: str, value: float) -> str:
-    if naming.is_rate(feature):
+    if is_rate(feature):
         return f"{value * 100:.3g}%"
     if abs(value) >= 1000:
         return f"{value:,.0f}"

@@ -31,6 +31,7 @@ def report(workspace_file):
     """The report of r1 after a hostile rename, with the profile it shows."""
     ws = open_workspace(workspace_file)
     profile = profiles.build_profile(ws, "r1")
+    profiles.save_segment_names(ws, profile)
     runs.rename_segment(ws, "r1", 3, HOSTILE)
     text = html_report(ws, "r1", profile=profile)
     names = [s.name for s in runs.get_run(ws, "r1").segments]
