@@ -7,7 +7,8 @@ import streamlit as st
 from pages.common import attempt
 from segmentation import charts
 from segmentation.features import summaries as stats
-from segmentation.features.build import BEHAVIOURAL_FEATURES, FEATURE_HELP, build_features
+from segmentation.features.build import build_features
+from segmentation.features.definitions import BEHAVIOURAL_FEATURES, FEATURE_HELP
 from segmentation.ingest.roles import ROLES
 from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
 

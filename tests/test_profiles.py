@@ -10,7 +10,8 @@ from segmentation.charts import profiles as charts
 from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError
 from segmentation.features import summaries as stats
-from segmentation.features.build import FEATURE_HELP, build_features
+from segmentation.features.build import build_features
+from segmentation.features.definitions import FEATURE_HELP
 from segmentation.ingest.load import ingest_file
 from segmentation.profiles import build as profiles
 from segmentation.profiles import naming

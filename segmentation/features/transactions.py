@@ -4,7 +4,7 @@ The transaction features are one SELECT over the named source table, written as 
 table expressions (:func:`feature_sql`), so the same text could later run on another SQL engine.
 :func:`transaction_plan` checks the roles, counts the rows each build leaves out and ranks the
 categories whose revenue shares become columns (:func:`share_column_names`). What each feature
-means: :data:`.features.FEATURE_HELP`.
+means: :data:`.definitions.FEATURE_HELP`.
 
 >>> roles = {"customer_id": "cid", "timestamp": "ts", "amount": "amt", "category": "cat"}
 >>> "share_toys" in feature_sql("tx", roles, "?", share_columns=["share_toys"])
@@ -19,18 +19,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from ..errors import InvalidParameterError
+from ..progress import Progress
 from ..workspace.connection import TableInfo, quote_ident
-from .build import (
-    _MAX_NAME,
-    Progress,
-    _cte,
-    _cutoff_cte,
-    _need_role,
-    _Plan,
-    _type_class,
-    _with,
-    customer_id_sql,
-)
+from ..workspace.types import type_class
+from .sql import MAX_NAME, Plan, cte, customer_id_sql, cutoff_cte, need_role, with_ctes
 
 _TRANSACTION_ROLES = ("order_id", "quantity", "product", "category", "country")  # optional
 
@@ -40,7 +32,7 @@ def _check_type(info: TableInfo, roles: Mapping[str, str], role: str, allowed: s
     column = roles.get(role)
     if column is None:
         return
-    kind = _type_class(info.column(column).type)
+    kind = type_class(info.column(column).type)
     if kind != allowed:
         word = {"number": "numbers", "date": "dates or timestamps"}[allowed]
         raise InvalidParameterError(
@@ -98,12 +90,12 @@ def _raw_lines_cte(
             )
             fields.append(f"{text} AS {role}")
     select = ",\n        ".join(fields)
-    return _cte("raw_lines", f"    SELECT\n        {select}\n    FROM {quote_ident(source_table)}")
+    return cte("raw_lines", f"    SELECT\n        {select}\n    FROM {quote_ident(source_table)}")
 
 
 def _checked_lines_cte() -> str:
     """Each row with the reason it is left out (NULL when it is kept): the first that applies."""
-    return _cte(
+    return cte(
         "checked_lines",
         """    SELECT raw_lines.*,
         CASE
@@ -118,7 +110,7 @@ def _checked_lines_cte() -> str:
 
 def _lines_cte() -> str:
     """The kept rows; a line with amount < 0 is a return, any other line a purchase."""
-    return _cte(
+    return cte(
         "lines",
         "    SELECT *, amount < 0 AS is_return FROM checked_lines WHERE left_out IS NULL",
     )
@@ -130,7 +122,7 @@ def _orders_cte(has_order_id: bool) -> str:
     A purchase line without an order id counts as an order of its day.
     """
     key = "order_id, CASE WHEN order_id IS NULL THEN day END" if has_order_id else "day"
-    return _cte(
+    return cte(
         "orders",
         f"""    SELECT customer_id, min(day) AS day
     FROM lines
@@ -140,7 +132,7 @@ def _orders_cte(has_order_id: bool) -> str:
 
 
 def _order_counts_cte() -> str:
-    return _cte(
+    return cte(
         "order_counts",
         """    SELECT customer_id,
         count(*) AS frequency,
@@ -154,7 +146,7 @@ def _order_counts_cte() -> str:
 
 def _customer_categories_cte() -> str:
     """Purchase revenue per customer and category: the source of every category feature."""
-    return _cte(
+    return cte(
         "customer_categories",
         """    SELECT customer_id, category, sum(amount) AS revenue
     FROM lines
@@ -165,7 +157,7 @@ def _customer_categories_cte() -> str:
 
 def _top_categories_cte(n: int) -> str:
     """The n categories with the most purchase revenue (ties: alphabetical), ranked 1..n."""
-    return _cte(
+    return cte(
         "top_categories",
         f"""    SELECT category, category_rank FROM (
         SELECT category,
@@ -190,7 +182,7 @@ def _category_mix_cte(n_shares: int) -> str:
         else "customer_categories"
     )
     select = ",\n        ".join(fields)
-    return _cte(
+    return cte(
         "category_mix",
         f"    SELECT customer_id,\n        {select}\n    FROM {joined}\n    GROUP BY customer_id",
     )
@@ -211,7 +203,7 @@ def _totals_cte(roles: Mapping[str, str]) -> str:
     if "product" in roles:
         fields.append(f"count(DISTINCT product) {purchase} AS distinct_products")
     select = ",\n        ".join(fields)
-    return _cte(
+    return cte(
         "totals",
         f"    SELECT customer_id,\n        {select}\n    FROM lines\n    GROUP BY customer_id",
     )
@@ -219,7 +211,7 @@ def _totals_cte(roles: Mapping[str, str]) -> str:
 
 def _countries_cte() -> str:
     """Each customer's most frequent country among purchase lines (ties: alphabetical)."""
-    return _cte(
+    return cte(
         "countries",
         """    SELECT customer_id, country FROM (
         SELECT customer_id, country,
@@ -289,7 +281,7 @@ def _scope_ctes(
 ) -> list[str]:
     return [
         _raw_lines_cte(source_table, roles, types, clean),
-        _cutoff_cte(as_of_sql),
+        cutoff_cte(as_of_sql),
         _checked_lines_cte(),
         _lines_cte(),
     ]
@@ -330,7 +322,7 @@ def feature_sql(
         ctes.append(_category_mix_cte(len(share_columns)))
     if "country" in roles:
         ctes.append(_countries_cte())
-    return _with(ctes, _final_select(roles, share_columns))
+    return with_ctes(ctes, _final_select(roles, share_columns))
 
 
 def share_column_names(categories: Sequence[str]) -> list[str]:
@@ -342,7 +334,7 @@ def share_column_names(categories: Sequence[str]) -> list[str]:
     names: list[str] = []
     for rank, category in enumerate(categories, start=1):
         ascii_text = unicodedata.normalize("NFKD", str(category)).encode("ascii", "ignore").decode()
-        stem = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[: _MAX_NAME - 10]
+        stem = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[: MAX_NAME - 10]
         base = "share_" + (stem or f"category_{rank}")
         candidate, n = base, 2
         while candidate in names:
@@ -354,22 +346,9 @@ def share_column_names(categories: Sequence[str]) -> list[str]:
 # -- the plan: the SQL of a build and what it leaves out ---------------------------------------
 def transaction_plan(
     cur, info: TableInfo, roles: dict[str, str], as_of: date | None, top: int, report: Progress
-) -> _Plan:
+) -> Plan:
     """The SQL of a transactions table's features, its parameters, and the rows it leaves out."""
-    _need_role(info, roles, "customer_id", "says whose each transaction is")
-    _need_role(info, roles, "timestamp", "dates each transaction")
-    if "amount" not in roles and not ("quantity" in roles and "unit_price" in roles):
-        have = [r for r in ("quantity", "unit_price") if r in roles]
-        lacking = "unit_price" if have == ["quantity"] else "quantity" if have else "amount"
-        raise InvalidParameterError(
-            f"Table {info.name!r} needs a column with the role 'amount' (the value of each "
-            "line), or two with the roles 'quantity' and 'unit_price' (amount = quantity * "
-            f"unit_price); it has {', '.join(map(repr, have)) or 'neither'}. Set the role "
-            f"{lacking!r} on the Data page or with `--role {lacking}=COLUMN`."
-        )
-    _check_type(info, roles, "timestamp", "date")
-    for role in ("amount", "quantity", "unit_price"):
-        _check_type(info, roles, role, "number")
+    _check_roles(info, roles)
     wanted = ("customer_id", "timestamp", "amount", *_TRANSACTION_ROLES)
     wanted += () if "amount" in roles else ("unit_price",)
     roles = {r: c for r, c in roles.items() if r in wanted}
@@ -379,36 +358,11 @@ def transaction_plan(
         as_of = _default_transaction_as_of(cur, info, roles, types, clean)
     scope = _scope_ctes(info.name, roles, "?", types, clean)
     report(0.25, "Counting rows left out")
-    excluded = dict.fromkeys(
-        ("rows_without_customer", "rows_without_date", "rows_without_amount", "rows_after_as_of"),
-        0,
-    )
-    counted = cur.execute(
-        _with(
-            scope[:3],
-            "SELECT left_out, count(*), count(DISTINCT customer_id) FROM checked_lines "
-            "GROUP BY left_out",
-        ),
-        [as_of],
-    ).fetchall()
-    in_scope = 0
-    for reason, rows, customers in counted:
-        if reason is None:
-            in_scope = int(customers)
-        else:
-            excluded[reason] = int(rows)
+    excluded, in_scope = _left_out(cur, scope, as_of)
     share_columns: list[str] = []
     if "category" in roles and top > 0:
         report(0.4, "Ranking categories")
-        ranked = cur.execute(  # the same ranking as top_categories, straight from the lines
-            _with(
-                scope,
-                "SELECT category FROM lines WHERE NOT is_return AND category IS NOT NULL "
-                f"GROUP BY category ORDER BY sum(amount) DESC, category LIMIT {int(top)}",
-            ),
-            [as_of],
-        ).fetchall()
-        share_columns = share_column_names([r[0] for r in ranked])
+        share_columns = share_column_names(_top_categories(cur, scope, as_of, top))
     missing = {
         feature: role
         for feature, role in (
@@ -421,13 +375,67 @@ def transaction_plan(
         if role not in roles
     }
     sql = feature_sql(info.name, roles, "?", types=types, share_columns=share_columns, clean=clean)
-    return _Plan(sql, [as_of], as_of, roles, excluded, missing, in_scope)
+    return Plan(sql, [as_of], as_of, roles, excluded, missing, in_scope)
+
+
+def _check_roles(info: TableInfo, roles: Mapping[str, str]) -> None:
+    """The roles a transactions table needs, and the types of their columns."""
+    need_role(info, roles, "customer_id", "says whose each transaction is")
+    need_role(info, roles, "timestamp", "dates each transaction")
+    if "amount" not in roles and not ("quantity" in roles and "unit_price" in roles):
+        have = [r for r in ("quantity", "unit_price") if r in roles]
+        lacking = "unit_price" if have == ["quantity"] else "quantity" if have else "amount"
+        raise InvalidParameterError(
+            f"Table {info.name!r} needs a column with the role 'amount' (the value of each "
+            "line), or two with the roles 'quantity' and 'unit_price' (amount = quantity * "
+            f"unit_price); it has {', '.join(map(repr, have)) or 'neither'}. Set the role "
+            f"{lacking!r} on the Data page or with `--role {lacking}=COLUMN`."
+        )
+    _check_type(info, roles, "timestamp", "date")
+    for role in ("amount", "quantity", "unit_price"):
+        _check_type(info, roles, role, "number")
+
+
+def _left_out(cur, scope: list[str], as_of: date) -> tuple[dict[str, int], int]:
+    """Rows left out per reason, and the customers with rows kept."""
+    excluded = dict.fromkeys(
+        ("rows_without_customer", "rows_without_date", "rows_without_amount", "rows_after_as_of"),
+        0,
+    )
+    counted = cur.execute(
+        with_ctes(
+            scope[:3],
+            "SELECT left_out, count(*), count(DISTINCT customer_id) FROM checked_lines "
+            "GROUP BY left_out",
+        ),
+        [as_of],
+    ).fetchall()
+    in_scope = 0
+    for reason, rows, customers in counted:
+        if reason is None:
+            in_scope = int(customers)
+        else:
+            excluded[reason] = int(rows)
+    return excluded, in_scope
+
+
+def _top_categories(cur, scope: list[str], as_of: date, top: int) -> list[str]:
+    """The ``top`` categories by purchase revenue (as top_categories ranks them), best first."""
+    ranked = cur.execute(
+        with_ctes(
+            scope,
+            "SELECT category FROM lines WHERE NOT is_return AND category IS NOT NULL "
+            f"GROUP BY category ORDER BY sum(amount) DESC, category LIMIT {int(top)}",
+        ),
+        [as_of],
+    ).fetchall()
+    return [r[0] for r in ranked]
 
 
 def _default_transaction_as_of(cur, info: TableInfo, roles, types, clean: bool) -> date:
     """The day after the last transaction date among rows with a customer id and a date."""
     last = cur.execute(
-        _with(
+        with_ctes(
             [_raw_lines_cte(info.name, roles, types, clean)],
             "SELECT max(day) FROM raw_lines WHERE customer_id IS NOT NULL",
         )

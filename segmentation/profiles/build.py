@@ -25,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..features.build import BEHAVIOURAL_FEATURES, customer_id_sql
+from ..features.definitions import BEHAVIOURAL_FEATURES
+from ..features.sql import customer_id_sql
 from ..features.summaries import numeric_columns
 from ..segment import rfm
 from ..segment.runs import Run, get_run

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, TableNotFoundError
 from ..features import summaries as stats
-from ..features.build import BEHAVIOURAL_FEATURES
+from ..features.definitions import BEHAVIOURAL_FEATURES
 from ..workspace.connection import META, Workspace
 
 if TYPE_CHECKING:  # scikit-learn is imported by the functions that fit, not by reading runs
