@@ -467,7 +467,7 @@ def load_demo(ws, *, if_empty: bool = False, progress=None) -> list:
     >>> load_demo(open_workspace("/tmp/demo.duckdb"))  # doctest: +SKIP
     """
     from segmentation.errors import IngestError
-    from segmentation.ingest import ingest_file
+    from segmentation.ingest.load import ingest_file
 
     if if_empty and ws.tables():
         return []
