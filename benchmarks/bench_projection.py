@@ -38,7 +38,7 @@ from benchmarks.harness import (
     numba_cache,
     run_stage,
 )
-from segmentation.features.build import BEHAVIOURAL_FEATURES
+from segmentation.features.definitions import BEHAVIOURAL_FEATURES
 
 TARGETS = {"pca": 3.0, "umap cold": 45.0, "umap cached": 1.0}
 TRUST_GOAL = 0.9

@@ -10,7 +10,7 @@ import streamlit as st
 from segmentation.access import configured_password, password_matches
 from segmentation.errors import SegmentationError
 from segmentation.features import summaries as stats
-from segmentation.features.build import BEHAVIOURAL_FEATURES
+from segmentation.features.definitions import BEHAVIOURAL_FEATURES
 from segmentation.segment import runs
 from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
 from segmentation.workspace import TableInfo, Workspace, open_workspace

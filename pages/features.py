@@ -8,7 +8,8 @@ from pages import common
 from pages.common import attempt
 from segmentation import charts
 from segmentation.features import summaries as stats
-from segmentation.features.build import FEATURE_HELP, build_features
+from segmentation.features.build import build_features
+from segmentation.features.definitions import FEATURE_HELP
 from segmentation.ingest.roles import ROLES
 from segmentation.workspace.types import type_class
 

@@ -43,7 +43,8 @@ def add_commands(sub, shared) -> None:
 
     def run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         from ..errors import InvalidParameterError
-        from ..export.plan import export_audience, read_suppression
+        from ..export.plan import export_audience
+        from ..export.suppression import read_suppression
 
         try:
             segments = [int(s) for s in shared.columns(args.segments)] if args.segments else None

@@ -23,17 +23,13 @@ import re
 import unicodedata
 import uuid
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..errors import InvalidParameterError, SegmentationError
 from ..ingest.files import file_sha256
-
-if TYPE_CHECKING:
-    from .plan import ExportPlan, ExportResult
+from .model import ExportFile, ExportPlan, ExportResult
 
 FORMATS = {
     "csv": "CSV (one file)",
@@ -47,19 +43,6 @@ HASHED = {"google-ads": "google", "meta": "meta"}
 KEY_COLUMNS = ("customer_id", "segment_id", "segment")
 _RISKY = r"^[=+\-@\t\r]"  # cells a spreadsheet would read as a formula
 _EXCEL_ROWS = 1_048_575
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    """One written file: ``role`` is ``audience`` or ``holdout``."""
-
-    role: str
-    path: str
-    rows: int
-    sha256: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _holdout_path(path: Path, fmt: str) -> Path:

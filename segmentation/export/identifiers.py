@@ -33,6 +33,8 @@ is accepted directly for speed and anything else is judged by ``email_validator`
 ``phonenumbers`` (``is_valid_number``), in the customer's own country when it is known, else in
 the default country.
 
+The upload rows built from these: :mod:`.platforms`; suppression lists: :mod:`.suppression`.
+
 >>> normalize_email(" John.Doe+news@GMAIL.com ", platform="google")
 'johndoe@gmail.com'
 >>> normalize_phone("020 7946 0123", "GB")
@@ -43,24 +45,14 @@ the default country.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import os
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..errors import InvalidParameterError, SegmentationError, param_error
-
-PLATFORMS = ("google", "meta")
-GOOGLE_COLUMNS = ("Email", "Phone", "First Name", "Last Name", "Country", "Zip")
-META_COLUMNS = ("email", "phone", "fn", "ln", "zip", "ct", "st", "country", "dob", "gen", "value")
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "zip", "country")
 EXTRA_FIELDS = ("city", "state", "dob", "gender")  # Meta only; found by column name
 _GMAIL = ("gmail.com", "googlemail.com")
@@ -112,8 +104,8 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _text(value: Any) -> str | None:
-    """A cell as stripped text, or None when it is empty or missing."""
+def cell_text(value: Any) -> str | None:
+    """A cell as stripped (NFC) text, or None when it is empty or missing."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = unicodedata.normalize("NFC", str(value)).strip()
@@ -157,7 +149,7 @@ def country_code(value: Any) -> str | None:
     >>> country_code("Deutschland"), country_code("GBR"), country_code("Atlantis")
     ('DE', 'GB', None)
     """
-    text = _text(value)
+    text = cell_text(value)
     return None if text is None else _country_names().get(fold(text))
 
 
@@ -194,7 +186,7 @@ def normalize_email(value: Any, *, platform: str | None = None) -> str | None:
     >>> normalize_email("john.doe@") is None
     True
     """
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     email = _valid_email("".join(text.split()) if platform == "google" else text)
@@ -231,7 +223,7 @@ def normalize_phone(value: Any, region: str | None = None) -> str | None:
     >>> normalize_phone("07700 900123") is None  # no country code and no region
     True
     """
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     return _e164(text, region.upper() if region else None)
@@ -248,7 +240,7 @@ def normalize_name(value: Any, *, platform: str) -> str | None:
     >>> normalize_name("  Mary  Ann ", platform="google"), normalize_name("O'Brien", platform="meta")
     ('mary ann', 'obrien')
     """
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     out = " ".join(text.lower().split()) if platform == "google" else _letters(text)
@@ -261,7 +253,7 @@ def normalize_zip(value: Any, country: str | None, *, platform: str) -> str | No
     >>> normalize_zip("94016-1234", "US", platform="google"), normalize_zip("SW19 0ED", "GB", platform="meta")
     ('94016', 'sw190')
     """
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     compact = re.sub(r"[\s-]+", "", text.lower())
@@ -277,13 +269,13 @@ def normalize_zip(value: Any, country: str | None, *, platform: str) -> str | No
 
 def normalize_city(value: Any) -> str | None:
     """Meta ``ct``: lower-case letters only (``Frankfurt am Main`` -> ``frankfurtammain``)."""
-    text = _text(value)
+    text = cell_text(value)
     return (_letters(text) or None) if text else None
 
 
 def normalize_state(value: Any, country: str | None) -> str | None:
     """Meta ``st``: US states as their 2-letter code, others lower-case letters only."""
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     letters = _letters(text)
@@ -302,7 +294,7 @@ def normalize_dob(value: Any) -> str | None:
 
 def normalize_gender(value: Any) -> str | None:
     """Meta ``gen``: ``m`` or ``f``, or None for anything else."""
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     folded = fold(text)
@@ -314,214 +306,3 @@ def normalize_gender(value: Any) -> str | None:
 
 
 # -- whole lists -------------------------------------------------------------------------------
-@dataclass
-class Identified:
-    """A platform's upload rows for a set of customers (same index as the contacts given).
-
-    ``frame``: the platform's columns, hashed where the platform says so, empty where missing or
-    invalid. ``usable``: rows with at least one identifier the platform can match on (a valid
-    e-mail or phone, or first name, last name, zip and country together). ``valid_email`` /
-    ``valid_phone``: per row. ``invalid``: identifiers present but not valid, per field.
-    """
-
-    frame: pd.DataFrame
-    usable: pd.Series
-    valid_email: pd.Series
-    valid_phone: pd.Series
-    invalid: dict[str, int] = field(default_factory=dict)
-
-
-def _column(contacts: pd.DataFrame, name: str) -> pd.Series:
-    if name in contacts:
-        return contacts[name]
-    return pd.Series([None] * len(contacts), index=contacts.index, dtype=object)
-
-
-def _map(values: Iterable[Any], function) -> list[Any]:
-    return [function(v) for v in values]
-
-
-def _hashed(values: list[str | None]) -> list[str | None]:
-    return [None if v is None else sha256_hex(v) for v in values]
-
-
-def platform_rows(
-    contacts: pd.DataFrame, platform: str, *, default_country: str | None = None
-) -> Identified:
-    """Normalize and hash the contacts (columns named like :data:`CONTACT_FIELDS`, plus
-    ``city``, ``state``, ``dob``, ``gender`` and ``value`` for Meta) for one platform.
-
-    >>> rows = platform_rows(pd.DataFrame({"email": [" A@B.com ", "bad"]}), "meta")
-    >>> rows.frame["email"].str.len().tolist(), rows.invalid["email"]
-    ([64.0, nan], 1)
-    """
-    if platform not in PLATFORMS:
-        raise param_error("platform", f"one of {', '.join(PLATFORMS)}", platform)
-    index = contacts.index
-    countries = _map(_column(contacts, "country"), country_code)
-    region = [c or default_country for c in countries]
-    raw_email, raw_phone = _column(contacts, "email"), _column(contacts, "phone")
-    emails = _map(raw_email, lambda v: normalize_email(v, platform=platform))
-    phones = [normalize_phone(v, r) for v, r in zip(raw_phone, region, strict=True)]
-    first = _map(_column(contacts, "first_name"), lambda v: normalize_name(v, platform=platform))
-    last = _map(_column(contacts, "last_name"), lambda v: normalize_name(v, platform=platform))
-    zips = [
-        normalize_zip(v, c, platform=platform)
-        for v, c in zip(_column(contacts, "zip"), countries, strict=True)
-    ]
-    valid_email = pd.Series([e is not None for e in emails], index=index)
-    valid_phone = pd.Series([p is not None for p in phones], index=index)
-    address = pd.Series(
-        [all(x is not None for x in row) for row in zip(first, last, zips, countries, strict=True)],
-        index=index,
-    )
-    invalid = {
-        "email": int((raw_email.map(_text).notna() & ~valid_email).sum()),
-        "phone": int((raw_phone.map(_text).notna() & ~valid_phone).sum()),
-    }
-    if platform == "google":
-        frame = pd.DataFrame(
-            {
-                "Email": _hashed(emails),
-                "Phone": _hashed(phones),
-                "First Name": _hashed(first),
-                "Last Name": _hashed(last),
-                "Country": countries,
-                "Zip": zips,
-            },
-            index=index,
-        )
-    else:
-        frame = _meta_frame(contacts, emails, phones, first, last, zips, countries)
-    return Identified(frame, valid_email | valid_phone | address, valid_email, valid_phone, invalid)
-
-
-def _meta_frame(contacts, emails, phones, first, last, zips, countries) -> pd.DataFrame:
-    """Meta's columns that the contacts can fill (``email``, ``phone`` always)."""
-    columns: dict[str, list[Any]] = {
-        "email": _hashed(emails),
-        "phone": _hashed([p[1:] if p else None for p in phones]),  # digits only, no "+"
-    }
-    present = set(contacts.columns)
-    if "first_name" in present:
-        columns["fn"] = _hashed(first)
-    if "last_name" in present:
-        columns["ln"] = _hashed(last)
-    if "zip" in present:
-        columns["zip"] = _hashed(zips)
-    if "city" in present:
-        columns["ct"] = _hashed(_map(contacts["city"], normalize_city))
-    if "state" in present:
-        states = [normalize_state(v, c) for v, c in zip(contacts["state"], countries, strict=True)]
-        columns["st"] = _hashed(states)
-    if "country" in present:
-        columns["country"] = _hashed([c.lower() if c else None for c in countries])
-    if "dob" in present:
-        columns["dob"] = _hashed(_map(contacts["dob"], normalize_dob))
-    if "gender" in present:
-        columns["gen"] = _hashed(_map(contacts["gender"], normalize_gender))
-    if "value" in present:
-        value = pd.to_numeric(contacts["value"], errors="coerce").clip(lower=0).round(2)
-        columns["value"] = value.tolist()
-    return pd.DataFrame(columns, index=contacts.index)
-
-
-# -- suppression lists -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Suppression:
-    """Customers not to contact: customer ids and normalized e-mails (:func:`read_suppression`)."""
-
-    ids: frozenset[str] = frozenset()
-    emails: frozenset[str] = frozenset()
-    source: str = ""
-    sha256: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "sha256": self.sha256,
-            "ids": len(self.ids),
-            "emails": len(self.emails),
-        }
-
-
-def suppression_key(email: Any) -> str | None:
-    """How e-mails are compared for suppression: Google's normalization (trimmed, lower-case,
-    gmail dots and +suffix removed), or the trimmed lower-case text when it is not valid."""
-    text = _text(email)
-    if text is None:
-        return None
-    return normalize_email(text, platform="google") or text.lower()
-
-
-def read_suppression(data: bytes | str | os.PathLike[str], name: str | None = None) -> Suppression:
-    """Read a suppression list: a CSV/TXT whose header names a ``customer_id``/``id`` or an
-    ``email`` column, or one value per line (values with an ``@`` are e-mails).
-
-    >>> sorted(read_suppression(b"email\\n John.Doe@Example.COM \\n").emails)
-    ['john.doe@example.com']
-    """
-    if isinstance(data, bytes):
-        raw, shown = data, name or "the suppression list"
-    else:
-        path = Path(data)
-        shown = name or path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise SegmentationError(
-                f"Cannot read the suppression list {path}: {exc.strerror}."
-            ) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise InvalidParameterError(f"The suppression list {shown} is empty.")
-    delimiter = next((d for d in (",", ";", "\t", "|") if d in lines[0]), ",")
-    rows = list(csv.reader(lines, delimiter=delimiter))
-    header = [fold(cell) for cell in rows[0]]
-    id_col = next(
-        (
-            i
-            for i, h in enumerate(header)
-            if h in ("customerid", "id", "customer", "clientid", "customernumber")
-        ),
-        None,
-    )
-    email_col = next(
-        (i for i, h in enumerate(header) if h in ("email", "emailaddress", "mail")), None
-    )
-    ids: set[str] = set()
-    emails: set[str] = set()
-    if id_col is None and email_col is None:
-        if len(header) > 1:
-            looks_like_data = any("@" in c or any(ch.isdigit() for ch in c) for c in rows[0])
-            if looks_like_data:  # never echo what may be a customer's e-mail or id
-                raise InvalidParameterError(
-                    f"The suppression list {shown} has several columns and no header; add a "
-                    "header naming a customer_id (or id) or email column, or give one value "
-                    "per line."
-                )
-            raise InvalidParameterError(
-                f"The suppression list {shown} has the columns {', '.join(rows[0])}; name one of "
-                "them customer_id (or id) or email, or give one value per line."
-            )
-        for row in rows:
-            value = row[0].strip() if row else ""
-            if "@" in value:
-                emails.add(suppression_key(value) or "")
-            elif value:
-                ids.add(value)
-    for row in rows[1:] if (id_col is not None or email_col is not None) else []:
-        if id_col is not None and id_col < len(row) and row[id_col].strip():
-            ids.add(row[id_col].strip())
-        if (
-            email_col is not None
-            and email_col < len(row)
-            and (key := suppression_key(row[email_col]))
-        ):
-            emails.add(key)
-    emails.discard("")
-    return Suppression(frozenset(ids), frozenset(emails), shown, hashlib.sha256(raw).hexdigest())

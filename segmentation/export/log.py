@@ -14,16 +14,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..errors import TableNotFoundError
 from ..workspace.connection import META, Workspace
-
-if TYPE_CHECKING:
-    from .files import ExportFile
-    from .plan import ExportPlan
+from .model import ExportFile, ExportPlan
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {META}.exports (

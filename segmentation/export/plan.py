@@ -4,8 +4,8 @@
 the chosen segments and audiences (their overlap counted), minus a suppression list, a seeded
 holdout per segment, and for ad platforms the normalized and hashed identifiers, with a
 match-readiness report per segment. :func:`export_audience` writes the files
-(:mod:`.exportfiles`, which lists the formats), then records the export (files and their
-SHA-256) in the workspace; :func:`.exportlog.list_exports` lists those records.
+(:mod:`.files`, which lists the formats), then records the export (files and their SHA-256)
+in the workspace; :func:`.log.list_exports` lists those records. The data: :mod:`.model`.
 
 >>> result = export_audience(ws, "r1", "vip.csv", segments=[2], holdout=0.1)  # doctest: +SKIP
 >>> result.files, result.rows, result.holdout_rows  # doctest: +SKIP
@@ -14,12 +14,9 @@ SHA-256) in the workspace; :func:`.exportlog.list_exports` lists those records.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,217 +24,24 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, SegmentationError, param_error
+from ..progress import Progress, reporter
 from ..workspace.connection import META, TableInfo, Workspace, quote_ident
-from . import identifiers
-from .files import FORMATS, HASHED, KEY_COLUMNS, ExportFile, write_files
-from .identifiers import Suppression, suppression_key
-from .identifiers import read_suppression as read_suppression  # the page's and CLI's entry
+from ..workspace.types import is_numeric
+from . import identifiers, platforms
+from .contacts import column_choices as column_choices  # the page's entry
+from .contacts import column_names, contact_roles, extra_columns, find_contacts
+from .files import FORMATS, HASHED, KEY_COLUMNS, write_files
 from .log import record_export
+from .model import ExportOptions, ExportPlan, ExportResult
+from .power import holdout_size, minimum_detectable_effect
+from .suppression import Suppression, suppression_key
+from .suppression import read_suppression as read_suppression  # the page's and CLI's entry
 
 if TYPE_CHECKING:
     from ..segment.runs import Run
 
-DEFAULT_MIN_SIZE = 100
-ALPHA, POWER = 0.05, 0.80
-_NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "REAL", "SMALLINT", "TINYINT", "HUGEINT")
-_EXTRA_NAMES = {
-    "city": ("city", "town"),
-    "state": ("state", "province", "region", "county", "statecode"),
-    "dob": ("dob", "dateofbirth", "birthdate", "birthday"),
-    "gender": ("gender", "sex"),
-}
-Progress = Callable[[float, str], None]
-
-
-# -- the choices ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to export and how; checked once by :func:`plan_export`."""
-
-    fmt: str = "csv"
-    segments: tuple[int, ...] | None = None  # None: every segment (unless audiences are chosen)
-    audiences: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
-    contacts: str | None = None
-    holdout: float | None = None
-    seed: int = 0
-    suppression: Suppression | None = None
-    default_country: str | None = None
-    min_size: int = DEFAULT_MIN_SIZE
-    value_column: str | None = None
-    base_rate: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "suppression"}
-        out["segments"] = list(self.segments) if self.segments is not None else None
-        out.update(audiences=list(self.audiences), columns=list(self.columns))
-        out["suppression"] = self.suppression.to_dict() if self.suppression else None
-        return out
-
-
-# -- contact tables and columns -------------------------------------------------------------------
-def _contact_roles(info: TableInfo) -> list[str]:
-    return [r for r in identifiers.CONTACT_FIELDS if r in info.roles]
-
-
-def _extra_columns(info: TableInfo) -> dict[str, str]:
-    """Meta's extra fields (city, state, dob, gender) found by column name in a contact table."""
-    out: dict[str, str] = {}
-    for col in info.columns:
-        if col.role != "attribute":
-            continue
-        for extra, names in _EXTRA_NAMES.items():
-            if identifiers.fold(col.name) in names and extra not in out:
-                out[extra] = col.name
-    return out
-
-
-def _overlap_with_run(ws: Workspace, info: TableInfo, run_id: str) -> int:
-    cid = quote_ident(info.roles["customer_id"])
-    return ws.query(
-        f"SELECT count(*) FROM (SELECT DISTINCT CAST({cid} AS VARCHAR) AS cid "
-        f"FROM {quote_ident(info.name)}) c JOIN {META}.assignments a ON a.customer_id = c.cid "
-        "WHERE a.run_id = ?",
-        [run_id],
-    )[0][0]
-
-
-def find_contacts(ws: Workspace, run_id: str, contacts: str | None = None) -> TableInfo | None:
-    """The customer table holding the run's contact fields (e-mail, phone, names, zip, country).
-
-    ``contacts`` names it; otherwise the ``customers`` table with a customer_id role and
-    contact roles that shares the most customers with the run, or None when there is none.
-    """
-    if contacts:
-        info = ws.table(contacts)
-        if "customer_id" not in info.roles or not _contact_roles(info):
-            raise InvalidParameterError(
-                f"Table {contacts!r} cannot give contact fields: it needs a customer_id column and "
-                "an email, phone, first_name, last_name or zip column (set roles on the Data page)."
-            )
-        if not _overlap_with_run(ws, info, run_id):
-            raise InvalidParameterError(
-                f"Table {contacts!r} shares no customer id with run {run_id}; name the customer "
-                "table of the run's customers."
-            )
-        return info
-    best, best_overlap = None, 0
-    for info in ws.tables(kind="customers"):
-        roles = _contact_roles(info)
-        if "customer_id" in info.roles and set(roles) - {"country"}:
-            overlap = _overlap_with_run(ws, info, run_id)
-            if overlap > best_overlap:
-                best, best_overlap = info, overlap
-    return best
-
-
-def column_choices(ws: Workspace, run_id: str, contacts: str | None = None) -> dict[str, Any]:
-    """What an export can add: ``{"contacts": table or None, "contact_fields": [...],
-    "features": [...], "numeric": [...]}`` (``numeric``: candidates for Meta's ``value``)."""
-    from ..segment.runs import get_run
-
-    run = get_run(ws, run_id)
-    info = find_contacts(ws, run_id, contacts)
-    fields = _contact_roles(info) if info else []
-    table = ws.table(run.table)
-    id_col = table.roles.get("customer_id")
-    features = [c.name for c in table.columns if c.name not in (id_col, *KEY_COLUMNS, *fields)]
-    numeric = [c.name for c in table.columns if c.name != id_col and _is_numeric(c.type)]
-    return {
-        "contacts": info.name if info else None,
-        "contact_fields": fields,
-        "features": features,
-        "numeric": numeric,
-    }
-
-
-def _names(info: TableInfo) -> list[str]:
-    return [c.name for c in info.columns]
-
-
-def _is_numeric(duck_type: str) -> bool:
-    return duck_type.upper() in _NUMERIC or duck_type.upper().startswith("DECIMAL")
-
-
-# -- statistics ---------------------------------------------------------------------------------
-def holdout_size(fraction: float, customers: int) -> int:
-    """Customers a segment puts in its holdout: ``fraction * customers`` rounded half up.
-
-    >>> holdout_size(0.1, 25), holdout_size(0.1, 24), holdout_size(0.5, 1)
-    (3, 2, 1)
-    """
-    exact = Decimal(repr(float(fraction))) * int(customers)
-    return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def minimum_detectable_effect(
-    n_treatment: int,
-    n_control: int,
-    base_rate: float,
-    *,
-    alpha: float = ALPHA,
-    power: float = POWER,
-) -> float:
-    """The smallest difference in conversion rate (absolute, e.g. 0.01 = 1 point) that a
-    two-sided test at level ``alpha`` detects with probability ``power``, for a campaign group
-    of ``n_treatment`` and a holdout of ``n_control`` customers converting at ``base_rate``.
-
-    The two-proportion normal approximation with both groups' variance taken at the base rate:
-    ``MDE = (z[1 - alpha/2] + z[power]) * sqrt(p (1 - p) (1/n_t + 1/n_c))``. NaN without a group.
-
-    >>> round(minimum_detectable_effect(10_000, 1_000, 0.05), 4)
-    0.0203
-    """
-    if n_treatment <= 0 or n_control <= 0 or not 0 < base_rate < 1:
-        return math.nan
-    from scipy.stats import norm
-
-    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
-    return float(z * math.sqrt(base_rate * (1 - base_rate) * (1 / n_treatment + 1 / n_control)))
-
 
 # -- planning ------------------------------------------------------------------------------------
-@dataclass
-class ExportPlan:
-    """What an export will write (nothing is written yet).
-
-    ``audience`` and ``holdout``: the rows of the files. ``segments``: one row per segment with
-    ``selected, suppressed, dropped_invalid, rows, holdout_rows``, the match readiness
-    (``valid_email_pct, valid_phone_pct, duplicate_emails, duplicate_phones``; NaN without a
-    contact table), ``small`` (under ``min_size``) and ``mde`` / ``mde_relative`` (with a
-    holdout and a base rate).
-    """
-
-    run: Run
-    options: ExportOptions
-    contacts: str | None
-    audience: pd.DataFrame
-    holdout: pd.DataFrame
-    segments: pd.DataFrame
-    selected: int
-    overlap: int
-    suppressed: int
-    dropped_invalid: int
-    invalid: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return len(self.audience)
-
-    @property
-    def holdout_rows(self) -> int:
-        return len(self.holdout)
-
-    @property
-    def small(self) -> list[int]:
-        """Segment ids whose list is under the minimum size."""
-        return [int(s) for s in self.segments.loc[self.segments["small"], "segment_id"]]
-
-    def mde(self) -> float:
-        """The minimum detectable effect over all chosen segments together (NaN if none)."""
-        rate = self.options.base_rate
-        return minimum_detectable_effect(self.rows, self.holdout_rows, rate) if rate else math.nan
 
 
 def _check(run: Run, opts: ExportOptions) -> ExportOptions:
@@ -312,7 +116,7 @@ def plan_export(
     if src.info is not None and (readiness or opts.fmt in HASHED):
         contacts = frame[[c for c in frame if c.startswith("__c_")]].rename(columns=lambda c: c[4:])
         platform = HASHED.get(opts.fmt, "google")
-        ident = identifiers.platform_rows(contacts, platform, default_country=opts.default_country)
+        ident = platforms.platform_rows(contacts, platform, default_country=opts.default_country)
     usable = ident.usable if opts.fmt in HASHED else pd.Series(True, index=frame.index)
     dropped = ~usable & ~suppressed
     held = _holdout_mask(frame["segment_id"], ~suppressed & usable, opts.holdout, opts.seed)
@@ -359,8 +163,8 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
         get_audience(ws, name)
     info = find_contacts(ws, run.run_id, opts.contacts)
     table = ws.table(run.table)
-    fields = _contact_roles(info) if info else []
-    missing = [c for c in opts.columns if c not in fields and c not in _names(table)]
+    fields = contact_roles(info) if info else []
+    missing = [c for c in opts.columns if c not in fields and c not in column_names(table)]
     if missing:
         raise _unknown_column(ws, run.run_id, opts, missing[0])
     contact_columns = [c for c in opts.columns if c in fields]
@@ -375,10 +179,10 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
             "the Data page (or `segment ingest`), or name it with --contacts TABLE."
         )
     value_column = opts.value_column
-    if opts.fmt == "meta" and value_column is None and "monetary" in _names(table):
+    if opts.fmt == "meta" and value_column is None and "monetary" in column_names(table):
         value_column = "monetary"
     if value_column is not None and (
-        value_column not in _names(table) or not _is_numeric(table.column(value_column).type)
+        value_column not in column_names(table) or not is_numeric(table.column(value_column).type)
     ):
         raise InvalidParameterError(
             f"The value column must be a numeric column of table {run.table!r}; got "
@@ -386,7 +190,7 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
         )
     wanted = readiness or opts.fmt in HASHED or supp is not None or contact_columns
     info = info if wanted else None
-    extras = _extra_columns(info) if info is not None and opts.fmt == "meta" else {}
+    extras = extra_columns(info) if info is not None and opts.fmt == "meta" else {}
     features = [c for c in opts.columns if c not in fields]
     return _Sources(info, contact_columns, features, extras, value_column)
 
@@ -423,7 +227,7 @@ def _select(
         exprs += [(f"f.{quote_ident(c)}", c) for c in features]
         exprs += [(f"f.{quote_ident(value_column)}", "__c_value")] if value_column else []
     if info is not None:
-        sources = {r: info.roles[r] for r in _contact_roles(info)} | src.extras
+        sources = {r: info.roles[r] for r in contact_roles(info)} | src.extras
         inner = ", ".join(
             f"first({quote_ident(col)}) AS {quote_ident(n)}" for n, col in sources.items()
         )
@@ -548,43 +352,6 @@ def _segment_report(run, opts, frame, suppressed, no_identifier, keep, held, ide
 
 
 # -- writing and recording ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExportResult:
-    """A finished export: its audit id, files and counts."""
-
-    export_id: str
-    plan: ExportPlan
-    files: list[ExportFile]
-
-    @property
-    def rows(self) -> int:
-        return self.plan.rows
-
-    @property
-    def holdout_rows(self) -> int:
-        return self.plan.holdout_rows
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON ``segment --json export`` prints."""
-        plan = self.plan
-        segments = json.loads(plan.segments.to_json(orient="records"))
-        return {
-            "export_id": self.export_id,
-            "run_id": plan.run.run_id,
-            "format": plan.options.fmt,
-            "files": [f.path for f in self.files],
-            "sha256": {f.path: f.sha256 for f in self.files},
-            "rows": plan.rows,
-            "holdout_rows": plan.holdout_rows,
-            "suppressed": plan.suppressed,
-            "dropped_invalid": plan.dropped_invalid,
-            "invalid": plan.invalid,
-            "overlap": plan.overlap,
-            "contacts": plan.contacts,
-            "segments": segments,
-            "small_segments": plan.small,
-            "notes": plan.notes,
-        }
 
 
 def export_audience(
@@ -603,7 +370,7 @@ def export_audience(
     a choice is wrong. ``location`` replaces the folder in the audit record (the app writes to a
     private temporary folder and records ``download``).
     """
-    report = progress or (lambda _f, _m: None)
+    report = reporter(progress)
     report(0.05, "Selecting customers")
     plan = plan_export(ws, run_id, **options)
     path = Path(out).expanduser().absolute()

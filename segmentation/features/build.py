@@ -1,14 +1,15 @@
 """Customer features: one row per customer, built in SQL inside the workspace.
 
-From a transactions table (:mod:`.transaction_features`): RFM and behaviour features (recency,
+From a transactions table (:mod:`.transactions`): RFM and behaviour features (recency,
 frequency, monetary, returns, basket, categories, country, recent activity) plus the lifetimes /
 pymc-marketing RFM summary columns (``frequency_repeat``, ``recency_btyd``, ``T``). From a
-customers table (:mod:`.customer_features`): its own columns, with dates turned into "days ago"
+customers table (:mod:`.customers`): its own columns, with dates turned into "days ago"
 and identifiers, personal fields and free text left out.
 
 :func:`build_features` checks the parameters, has the source's module plan the SQL, and runs it.
 A build is one transaction: the feature table and its catalog entry (kind ``'features'``) appear
-together or not at all. The SQL helpers both kinds of source use are here too.
+together or not at all. What each feature means: :mod:`.definitions`; the SQL blocks both kinds
+of source share: :mod:`.sql`.
 
 >>> ws = open_workspace("/tmp/doc.duckdb")  # doctest: +SKIP
 >>> result = build_features(ws, "online_retail_dataset")  # doctest: +SKIP
@@ -19,63 +20,19 @@ together or not at all. The SQL helpers both kinds of source use are here too.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from ..errors import InvalidParameterError, param_error
 from ..ingest.roles import ROLES
+from ..progress import Progress, reporter
 from ..workspace.connection import ColumnInfo, TableInfo, Workspace, quote_ident
-
-Progress = Callable[[float, str], None]
-
-FEATURE_HELP: dict[str, str] = {
-    "customer_id": "The customer's id, as text.",
-    "recency_days": "Days from the last purchase to the as-of date.",
-    "frequency": "Number of orders: distinct order ids among purchase lines "
-    "(without an order id role: distinct purchase days).",
-    "monetary": "Net revenue: all purchase and return amounts summed.",
-    "gross_revenue": "Revenue of purchase lines (amount >= 0).",
-    "returns_value": "Value of returns (lines with amount < 0), as a positive number.",
-    "return_rate": "returns_value / gross_revenue.",
-    "aov": "Average order value: gross_revenue / frequency.",
-    "tenure_days": "Days from the first purchase to the as-of date.",
-    "days_between_orders": "(last - first purchase date in days) / (frequency - 1); "
-    "empty for one order.",
-    "items_per_order": "Sum of purchase quantities / frequency.",
-    "distinct_products": "Number of distinct products bought.",
-    "distinct_categories": "Number of distinct categories bought.",
-    "share_<category>": "Purchase revenue in that category / gross_revenue, for each of the top "
-    "categories by purchase revenue.",
-    "country": "The customer's most frequent country among purchase lines (ties: alphabetical).",
-    "orders_last_90d": "Orders dated in the 90 days before the as-of date.",
-    "orders_prev_90d": "Orders dated 91 to 180 days before the as-of date.",
-    "frequency_repeat": "Repeat orders: frequency - 1 (lifetimes / pymc-marketing 'frequency').",
-    "recency_btyd": "Days from the first to the last purchase (lifetimes 'recency').",
-    "T": "Days from the first purchase to the as-of date (lifetimes 'T').",
-}
-
-# Numeric transaction features a default segmentation uses (after log + standard scaling).
-# Left out: near-duplicates (gross_revenue, frequency_repeat, recency_btyd, T), counts that are
-# mostly zero (orders_last_90d/prev_90d), and days_between_orders (empty for one-time buyers).
-BEHAVIOURAL_FEATURES: tuple[str, ...] = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "aov",
-    "tenure_days",
-    "return_rate",
-    "items_per_order",
-    "distinct_products",
-)
-
-ON_DUPLICATE = ("refuse", "first")
-MAX_TOP_CATEGORIES = 50
-_MAX_NAME = 63  # as workspace.check_table_name
-_SIGNED_INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT")
-_INTEGER_TYPES = _SIGNED_INTEGERS + tuple("U" + t for t in _SIGNED_INTEGERS)
-_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+from .customers import customer_plan
+from .definitions import MAX_TOP_CATEGORIES, ON_DUPLICATE
+from .sql import MAX_NAME, Plan
+from .transactions import transaction_plan
 
 
 @dataclass(frozen=True)
@@ -140,30 +97,13 @@ def build_features(
     >>> result.table, result.customers  # doctest: +SKIP
     ('online_retail_dataset_features', 4339)
     """
-    from .customers import customer_plan  # both import this module
-    from .transactions import transaction_plan
-
-    report = progress or (lambda _f, _m: None)
+    report = reporter(progress)
     info = ws.table(source)
     _check_options(top_categories, on_duplicate)
     as_of_day = parse_as_of(as_of)
     used = _resolve_roles(info, roles)
-    target = ws.check_new_name(name or f"{source[: _MAX_NAME - 9]}_features", replace=replace)
-    if target.lower() == source.lower():
-        raise InvalidParameterError(
-            f"The 'name' parameter must differ from the source table. Got {target!r}; "
-            f"leave it empty to use {source[: _MAX_NAME - 9] + '_features'!r}."
-        )
-    if info.kind == "features":
-        raise InvalidParameterError(
-            f"Table {source!r} is already a feature table. Build features from the "
-            f"transactions or customer table it was made from ({info.options.get('source')!r})."
-        )
-    if info.kind not in ("transactions", "customers"):
-        raise InvalidParameterError(
-            f"Table {source!r} is of kind {info.kind!r}; features are built from a "
-            "'transactions' or 'customers' table. Set its kind on the Data page."
-        )
+    target = ws.check_new_name(name or f"{source[: MAX_NAME - 9]}_features", replace=replace)
+    _check_source(info, target)
     report(0.05, f"Reading {source}")
     with ws.transaction() as cur:
         if info.kind == "transactions":
@@ -176,14 +116,7 @@ def build_features(
         cur.execute(f"CREATE TABLE {quote_ident(target)} AS {plan.sql}", plan.params).fetchall()
         report(0.9, "Recording the feature table")
         columns, quality, customers = _describe(cur, target)
-        excluded = dict(plan.excluded)
-        if plan.customers_in_scope is not None:
-            excluded["customers_without_purchases"] = plan.customers_in_scope - customers
-        if customers == 0:
-            raise InvalidParameterError(
-                f"No customer is left in {source!r} (left out: {_counts_text(excluded)}). "
-                "Check the roles on the Data page, and the 'as_of' date."
-            )
+        excluded = _excluded(plan, customers, source)
         result = FeatureResult(
             table=target,
             customers=customers,
@@ -193,29 +126,71 @@ def build_features(
             missing=plan.missing,
             source=source,
         )
-        ws.register_table(
-            cur,
-            TableInfo(
-                name=target,
-                kind="features",
-                rows=customers,
-                columns=columns,
-                loaded_at=datetime.now(),
-                quality=quality,
-                options={
-                    "source": source,
-                    "source_kind": info.kind,
-                    "as_of": plan.as_of.isoformat(),
-                    "roles": plan.roles,
-                    "excluded": excluded,
-                    "missing": plan.missing,
-                    "top_categories": top_categories,
-                    "on_duplicate": on_duplicate,
-                },
-            ),
-        )
+        options = {"top_categories": top_categories, "on_duplicate": on_duplicate}
+        ws.register_table(cur, _feature_table(info, result, plan, columns, quality, options))
     report(1.0, f"Built {customers:,} customers x {len(result.features)} features")
     return result
+
+
+def _check_source(info: TableInfo, target: str) -> None:
+    """Refuse a target named as the source, and sources that are not transactions or customers."""
+    source = info.name
+    if target.lower() == source.lower():
+        raise InvalidParameterError(
+            f"The 'name' parameter must differ from the source table. Got {target!r}; "
+            f"leave it empty to use {source[: MAX_NAME - 9] + '_features'!r}."
+        )
+    if info.kind == "features":
+        raise InvalidParameterError(
+            f"Table {source!r} is already a feature table. Build features from the "
+            f"transactions or customer table it was made from ({info.options.get('source')!r})."
+        )
+    if info.kind not in ("transactions", "customers"):
+        raise InvalidParameterError(
+            f"Table {source!r} is of kind {info.kind!r}; features are built from a "
+            "'transactions' or 'customers' table. Set its kind on the Data page."
+        )
+
+
+def _excluded(plan: Plan, customers: int, source: str) -> dict[str, int]:
+    """What the build left out, or an error when it left out every customer."""
+    excluded = dict(plan.excluded)
+    if plan.customers_in_scope is not None:
+        excluded["customers_without_purchases"] = plan.customers_in_scope - customers
+    if customers == 0:
+        raise InvalidParameterError(
+            f"No customer is left in {source!r} (left out: {_counts_text(excluded)}). "
+            "Check the roles on the Data page, and the 'as_of' date."
+        )
+    return excluded
+
+
+def _feature_table(
+    info: TableInfo,
+    result: FeatureResult,
+    plan: Plan,
+    columns: list[ColumnInfo],
+    quality: dict[str, Any],
+    choices: dict[str, Any],
+) -> TableInfo:
+    """The catalog entry of a feature table: what it was built from, and how."""
+    return TableInfo(
+        name=result.table,
+        kind="features",
+        rows=result.customers,
+        columns=columns,
+        loaded_at=datetime.now(),
+        quality=quality,
+        options={
+            "source": result.source,
+            "source_kind": info.kind,
+            "as_of": plan.as_of.isoformat(),
+            "roles": plan.roles,
+            "excluded": result.excluded,
+            "missing": plan.missing,
+            **choices,
+        },
+    )
 
 
 # -- parameters ------------------------------------------------------------------------------
@@ -267,80 +242,6 @@ def _resolve_roles(info: TableInfo, override: Mapping[str, str | None] | None) -
         else:
             used[role] = column
     return used
-
-
-def _need_role(info: TableInfo, roles: Mapping[str, str], role: str, what: str) -> str:
-    if role not in roles:
-        raise InvalidParameterError(
-            f"Table {info.name!r} has no column with the role {role!r}, which {what}. Set it on "
-            f"the Data page or with `--role {role}=COLUMN`."
-        )
-    return roles[role]
-
-
-def _type_class(duck_type: str) -> str:
-    """'number', 'date', 'text', 'boolean' or 'other' for a DuckDB type name."""
-    t = duck_type.upper()
-    if t in _INTEGER_TYPES or t in _FLOAT_TYPES or t.startswith("DECIMAL"):
-        return "number"
-    if t == "DATE" or t.startswith("TIMESTAMP"):
-        return "date"
-    if t == "VARCHAR":
-        return "text"
-    if t == "BOOLEAN":
-        return "boolean"
-    return "other"
-
-
-# -- SQL building blocks both sources use -----------------------------------------------------
-def customer_id_sql(
-    column: str, duck_type: str = "VARCHAR", *, table: str | None = None, clean: bool = False
-) -> str:
-    """The customer id as text users know: '17850' for 17850.0, digits for an integer.
-
-    ``table`` qualifies the column with a table alias; ``clean``: text is already trimmed with
-    '' as NULL (as ingest stores it).
-
-    >>> customer_id_sql("CustomerID", "BIGINT", table="s")
-    'CAST(s."CustomerID" AS VARCHAR)'
-    """
-    q = (f"{table}." if table else "") + quote_ident(column)
-    t = duck_type.upper()
-    if t == "VARCHAR":
-        return q if clean else f"nullif(trim({q}), '')"
-    if t in _INTEGER_TYPES:
-        return f"CAST({q} AS VARCHAR)"
-    if t in _FLOAT_TYPES or t.startswith("DECIMAL"):
-        whole = f"CAST(CAST({q} AS BIGINT) AS VARCHAR)"
-        return (
-            f"CASE WHEN {q} = trunc({q}) AND abs({q}) < 1e18 THEN {whole} "
-            f"ELSE CAST({q} AS VARCHAR) END"
-        )
-    return f"nullif(trim(CAST({q} AS VARCHAR)), '')"
-
-
-def _cte(name: str, body: str) -> str:
-    return f"{name} AS (\n{body}\n)"
-
-
-def _cutoff_cte(as_of_sql: str) -> str:
-    return _cte("cutoff", f"    SELECT CAST({as_of_sql} AS DATE) AS as_of")
-
-
-def _with(ctes: Sequence[str], select: str) -> str:
-    return "WITH " + ",\n".join(ctes) + "\n" + select
-
-
-# -- plans: the SQL of a build and what it leaves out ------------------------------------------
-@dataclass
-class _Plan:
-    sql: str
-    params: list[Any]
-    as_of: date
-    roles: dict[str, str]  # the roles the build used
-    excluded: dict[str, int]
-    missing: dict[str, str]
-    customers_in_scope: int | None = None  # customers with kept rows (transactions)
 
 
 # -- after the build ---------------------------------------------------------------------------

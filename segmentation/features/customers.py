@@ -18,7 +18,8 @@ from datetime import date, timedelta
 
 from ..errors import InvalidParameterError
 from ..workspace.connection import ColumnInfo, TableInfo, quote_ident
-from .build import _cte, _cutoff_cte, _need_role, _Plan, _type_class, _with, customer_id_sql
+from ..workspace.types import type_class
+from .sql import Plan, cte, customer_id_sql, cutoff_cte, need_role, with_ctes
 
 MAX_CATEGORY_LEVELS = 20  # text columns of a customer table with more distinct values are dropped
 # Roles of a customer table that are identifiers or personal data: never features.
@@ -27,9 +28,9 @@ _NOT_FEATURES = ("customer_id", "order_id", "email", "phone", "first_name", "las
 
 def customer_plan(
     cur, info: TableInfo, roles: dict[str, str], as_of: date | None, on_duplicate: str, report
-) -> _Plan:
+) -> Plan:
     """The SQL of a customer table's features, its parameters, and what it leaves out."""
-    id_column = _need_role(info, roles, "customer_id", "says whose each row is")
+    id_column = need_role(info, roles, "customer_id", "says whose each row is")
     id_type = info.column(id_column).type
     id_sql = customer_id_sql(id_column, id_type)
     src = quote_ident(info.name)
@@ -66,7 +67,7 @@ def customer_plan(
     excluded = {"rows_without_customer": without_id, "duplicate_rows_dropped": dropped}
     sql = customer_feature_sql(info.name, id_column, id_type, kept, "?")
     used = {r: c for r, c in roles.items() if c in {id_column, *(k for k, _ in kept)}}
-    return _Plan(sql, [as_of], as_of, used, excluded, missing)
+    return Plan(sql, [as_of], as_of, used, excluded, missing)
 
 
 def _choose_columns(
@@ -76,7 +77,7 @@ def _choose_columns(
     kept: list[tuple[str, str]] = []
     dropped: dict[str, str] = {}
     for col in columns:
-        kind, distinct = _type_class(col.type), facts[col.name][0]
+        kind, distinct = type_class(col.type), facts[col.name][0]
         if kind == "other":
             dropped[col.name] = f"its type {col.type} cannot be a feature"
         elif distinct == 0:
@@ -103,7 +104,7 @@ def _column_facts(cur, src: str, id_sql: str, columns: list[ColumnInfo]) -> dict
             q = quote_ident(col.name)
             parts.append(f"count(DISTINCT {q})")
             parts.append(
-                f"max(CAST({q} AS DATE))" if _type_class(col.type) == "date" else "NULL::DATE"
+                f"max(CAST({q} AS DATE))" if type_class(col.type) == "date" else "NULL::DATE"
             )
         row = cur.execute(
             f"SELECT {', '.join(parts)} FROM {src} WHERE ({id_sql}) IS NOT NULL"
@@ -147,15 +148,15 @@ def customer_feature_sql(
         outs.append(quote_ident(out))
     id_sql = customer_id_sql(id_column, id_type, table="s")
     keyed = ",\n        ".join([f"{id_sql} AS __seg_customer_id", "s.rowid AS __seg_row", *fields])
-    return _with(
+    return with_ctes(
         [
-            _cutoff_cte(as_of_sql),
-            _cte(
+            cutoff_cte(as_of_sql),
+            cte(
                 "keyed",
                 f"    SELECT\n        {keyed}\n    FROM {quote_ident(source_table)} AS s "
                 "CROSS JOIN cutoff AS c",
             ),
-            _cte(
+            cte(
                 "ranked",
                 "    SELECT *, row_number() OVER (PARTITION BY __seg_customer_id "
                 "ORDER BY __seg_row) AS __seg_nth\n    FROM keyed "

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..workspace.connection import Workspace
-from .build import BEHAVIOURAL_FEATURES
+from .definitions import BEHAVIOURAL_FEATURES
 from .summaries import numeric_columns
 
 RFM_FEATURES = ("recency_days", "frequency", "monetary")

@@ -11,13 +11,12 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..workspace.connection import Workspace, quote_ident
-
-_NUMERIC = ("BIGINT", "DOUBLE", "INTEGER", "HUGEINT", "FLOAT", "DECIMAL")
+from ..workspace.types import is_numeric
 
 
 def numeric_columns(ws: Workspace, table: str) -> list[str]:
     """The numeric columns of a table, in table order."""
-    return [c.name for c in ws.table(table).columns if c.type.startswith(_NUMERIC)]
+    return [c.name for c in ws.table(table).columns if is_numeric(c.type)]
 
 
 def _check_column(ws: Workspace, table: str, column: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..workspace.connection import quote_ident
+from ..workspace.types import is_numeric
 
 SAMPLE_ROWS = 20_000
 MIN_SHARE = 0.98  # share of non-missing sample values that must convert for a type to be chosen
@@ -20,20 +21,6 @@ NA_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat")
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
 _ZONE = r":\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?|[A-Za-z][A-Za-z_/+-]+)$"  # Z, +02, UTC
 FINITE = "CASE WHEN isfinite({col}) THEN {col} END"  # NaN and infinities become missing
-_NUMERIC = (
-    "BIGINT",
-    "INTEGER",
-    "SMALLINT",
-    "TINYINT",
-    "HUGEINT",
-    "UBIGINT",
-    "UINTEGER",
-    "USMALLINT",
-    "UTINYINT",
-    "DOUBLE",
-    "FLOAT",
-    "REAL",
-)
 
 
 @dataclass(frozen=True)
@@ -124,7 +111,7 @@ def _plan_typed(name: str, dtype: str) -> ColumnPlan:
         return ColumnPlan(name, "DOUBLE", f"{q}::DOUBLE", post=FINITE)
     if dtype in ("UBIGINT", "HUGEINT", "UHUGEINT"):  # may exceed 64-bit integers
         return ColumnPlan(name, "DOUBLE", f"{q}::DOUBLE")
-    if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
+    if is_numeric(dtype):
         return ColumnPlan(
             name,
             "DOUBLE" if dtype.startswith("DECIMAL") else "BIGINT",
@@ -145,6 +132,23 @@ def _stats(cur, sample: str, v: str, checks: dict[str, str]) -> dict[str, int]:
     return dict(zip(checks, row.fetchall()[0], strict=True))
 
 
+# What a text column's sample is counted for: whole numbers, decimals, dates of each writing.
+_TEXT_STATS = {
+    "n": "count(v)",
+    "int": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+') "
+    "AND try_cast(v AS BIGINT) IS NOT NULL)",
+    "intlike": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+'))",
+    "zeros": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?0\d+'))",
+    "num": "count(try_cast(v AS DOUBLE))",
+    "comma": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?'))",
+    "has_comma": "count(*) FILTER (WHERE contains(v, ','))",
+    "ymd8": r"count(*) FILTER (WHERE regexp_full_match(v, '(19|20)\d{6}'))",
+    "iso": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ].*)?'))",
+    "datelike": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{1,4}[./-]\d{1,2}[./-]\d{1,4}( .*)?'))",
+    "has_time": "count(*) FILTER (WHERE contains(v, ':'))",
+}
+
+
 def _plan_text(
     cur: duckdb.DuckDBPyConnection,
     sample: str,
@@ -153,51 +157,49 @@ def _plan_text(
     date_format: str | None,
 ) -> ColumnPlan:
     v = value_sql(name)
-    stats = _stats(
-        cur,
-        sample,
-        v,
-        {
-            "n": "count(v)",
-            "int": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+') "
-            "AND try_cast(v AS BIGINT) IS NOT NULL)",
-            "intlike": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?\d+'))",
-            "zeros": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?0\d+'))",
-            "num": "count(try_cast(v AS DOUBLE))",
-            "comma": r"count(*) FILTER (WHERE regexp_full_match(v, '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?'))",
-            "has_comma": "count(*) FILTER (WHERE contains(v, ','))",
-            "ymd8": r"count(*) FILTER (WHERE regexp_full_match(v, '(19|20)\d{6}'))",
-            "iso": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ].*)?'))",
-            "datelike": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{1,4}[./-]\d{1,2}[./-]\d{1,4}( .*)?'))",
-            "has_time": "count(*) FILTER (WHERE contains(v, ':'))",
-        },
-    )
-    n = stats["n"]
+    stats = _stats(cur, sample, v, _TEXT_STATS)
+    if stats["n"] == 0:
+        return text_plan(name)
     t = f"trim({quote_ident(name)})"  # conversions read the trimmed text once (wide files)
-    text = text_plan(name)
-    if n == 0:
-        return text
+    column = (cur, sample, name, v, t, stats)
+    return (
+        (date_format and _plan_given_date(*column, date_format))
+        or _plan_number(*column, decimal_comma)
+        or _plan_iso(*column)
+        or _plan_datelike(*column)
+        or text_plan(name)
+    )
 
-    def enough(count: int) -> bool:
-        return count >= MIN_SHARE * n
 
-    if date_format:
-        fmts = _date_candidates(date_format)[0][1]
-        if enough(_stats(cur, sample, v, {"d": f"count(try_strptime(v, {_fmt_list(fmts)}))"})["d"]):
-            return _date_plan(name, t, fmts, date_format, stats["has_time"] > 0, None)
+def _enough(count: int, n: int) -> bool:
+    return count >= MIN_SHARE * n
+
+
+def _plan_given_date(cur, sample, name, v, t, stats, date_format: str) -> ColumnPlan | None:
+    """Dates in the user's format, when enough of the sample reads with it."""
+    fmts = _date_candidates(date_format)[0][1]
+    count = _stats(cur, sample, v, {"d": f"count(try_strptime(v, {_fmt_list(fmts)}))"})["d"]
+    if _enough(count, stats["n"]):
+        return _date_plan(name, t, fmts, date_format, stats["has_time"] > 0, None)
+    return None
+
+
+def _plan_number(cur, sample, name, v, t, stats, decimal_comma: bool) -> ColumnPlan | None:
+    """Whole numbers, decimals (or YYYYMMDD dates); text for codes whose digits all matter."""
+    n = stats["n"]
     if stats["zeros"] > 0 and stats["intlike"] == n:
-        return text  # zero-padded codes: the zeros are part of the value
-    if enough(stats["ymd8"]) and stats["intlike"] == n:
+        return text_plan(name)  # zero-padded codes: the zeros are part of the value
+    if _enough(stats["ymd8"], n) and stats["intlike"] == n:
         ok = _stats(cur, sample, v, {"d": "count(try_strptime(v, '%Y%m%d'))"})["d"]
-        if enough(ok):
+        if _enough(ok, n):
             return _date_plan(name, t, ["%Y%m%d"], "%Y%m%d", False, None)
-    if enough(stats["int"]):
+    if _enough(stats["int"], n):
         return ColumnPlan(name, "BIGINT", f"try_cast({t} AS BIGINT)", converted=True)
     if stats["intlike"] == n:
-        return text  # whole numbers beyond 64 bits (long codes): keep every digit
-    if enough(stats["num"]):
+        return text_plan(name)  # whole numbers beyond 64 bits (long codes): keep every digit
+    if _enough(stats["num"], n):
         return ColumnPlan(name, "DOUBLE", f"try_cast({t} AS DOUBLE)", post=FINITE, converted=True)
-    if decimal_comma and enough(stats["comma"]) and stats["has_comma"] > 0:
+    if decimal_comma and _enough(stats["comma"], n) and stats["has_comma"] > 0:
         expr = f"try_cast(replace(replace({t}, '.', ''), ',', '.') AS DOUBLE)"
         return ColumnPlan(
             name,
@@ -206,41 +208,49 @@ def _plan_text(
             converted=True,
             note=f"Column {name!r} read with a decimal comma (1.234,5 = 1234.5).",
         )
-    if enough(stats["iso"]):
-        iso = _stats(
-            cur,
-            sample,
-            v,
-            {
-                "d": "count(try_cast(v AS TIMESTAMPTZ))",
-                "zone": rf"count(*) FILTER (WHERE regexp_matches(v, '{_ZONE}'))",
-            },
-        )
-        if enough(iso["d"]):
-            target = "TIMESTAMP" if stats["has_time"] else "DATE"
-            # A time zone is read (and the time moved to UTC) when the sample shows one; the
-            # plain cast, twice as fast, would drop it.
-            via = "TIMESTAMPTZ" if iso["zone"] else "TIMESTAMP"
-            return ColumnPlan(
-                name,
-                target,
-                f"try_cast({t} AS {via})::{target}",
-                date_format="ISO 8601",
-                converted=True,
-            )
-    if enough(stats["datelike"]):
-        candidates = _date_candidates(None)
-        counts = _stats(
-            cur,
-            sample,
-            v,
-            {
-                f"d{i}": f"count(try_strptime(v, {_fmt_list(f)}))"
-                for i, (_, f) in enumerate(candidates)
-            },
-        )
-        return _plan_dates(name, t, candidates, counts, stats["has_time"], n) or text
-    return text
+    return None
+
+
+def _plan_iso(cur, sample, name, v, t, stats) -> ColumnPlan | None:
+    """ISO 8601 dates or timestamps, moved to UTC when the sample shows a time zone."""
+    if not _enough(stats["iso"], stats["n"]):
+        return None
+    iso = _stats(
+        cur,
+        sample,
+        v,
+        {
+            "d": "count(try_cast(v AS TIMESTAMPTZ))",
+            "zone": rf"count(*) FILTER (WHERE regexp_matches(v, '{_ZONE}'))",
+        },
+    )
+    if not _enough(iso["d"], stats["n"]):
+        return None
+    target = "TIMESTAMP" if stats["has_time"] else "DATE"
+    # A time zone is read (and the time moved to UTC) when the sample shows one; the
+    # plain cast, twice as fast, would drop it.
+    via = "TIMESTAMPTZ" if iso["zone"] else "TIMESTAMP"
+    return ColumnPlan(
+        name,
+        target,
+        f"try_cast({t} AS {via})::{target}",
+        date_format="ISO 8601",
+        converted=True,
+    )
+
+
+def _plan_datelike(cur, sample, name, v, t, stats) -> ColumnPlan | None:
+    """Dates written day-first or month-first (or other writings of a date)."""
+    if not _enough(stats["datelike"], stats["n"]):
+        return None
+    candidates = _date_candidates(None)
+    counts = _stats(
+        cur,
+        sample,
+        v,
+        {f"d{i}": f"count(try_strptime(v, {_fmt_list(f)}))" for i, (_, f) in enumerate(candidates)},
+    )
+    return _plan_dates(name, t, candidates, counts, stats["has_time"], stats["n"])
 
 
 def _plan_dates(name, q_v, candidates, stats, has_time, n) -> ColumnPlan | None:

@@ -8,12 +8,12 @@ from typing import Any
 import duckdb
 
 from ..workspace.connection import ColumnInfo, quote_ident
+from ..workspace.types import is_numeric
 from . import roles as roles_mod
 from .coltypes import ColumnPlan, value_sql
 
 _QUARTILE_SAMPLE = 100_000
 _BATCH = 60  # columns per aggregate query (files may have 1,000+ columns)
-_NUMERIC = ("BIGINT", "DOUBLE")
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _PHONE = r"\+?[0-9 ().\-/]{7,22}"
 
@@ -91,39 +91,13 @@ def quality_report(
     unparseable = dict(unparseable or {})
     t = quote_ident(table)
     rows = cur.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-    per_column = []
-    for batch in _batches(columns):
-        parts = []
-        for c in batch:
-            q = quote_ident(c.name)
-            parts += [f"count({q})", f"approx_count_distinct({q})"]
-        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
-        for i, c in enumerate(batch):
-            present, distinct = row[2 * i], row[2 * i + 1]
-            per_column.append(
-                {
-                    "name": c.name,
-                    "type": c.type,
-                    "role": c.role,
-                    "missing": rows - present,
-                    "missing_pct": round(100.0 * (rows - present) / rows, 2) if rows else 0.0,
-                    "distinct": int(distinct),
-                    "unparseable": unparseable.get(c.name, 0),
-                    "outliers": 0,
-                }
-            )
+    per_column = _per_column(cur, t, columns, rows, unparseable)
     outliers = _outliers(
-        cur, t, [c for c in columns if c.type in _NUMERIC and c.role not in roles_mod.TEXT_ROLES]
+        cur, t, [c for c in columns if is_numeric(c.type) and c.role not in roles_mod.TEXT_ROLES]
     )
     for stats in per_column:
         stats["outliers"] = outliers.get(stats["name"], 0)
-    every = ", ".join(quote_ident(c.name) for c in columns)
-    # A row is a duplicate when its hash equals the one before it in hash order: sorting the
-    # hashes is twice as fast as count(DISTINCT ...) over millions of rows.
-    duplicates = cur.execute(
-        f"SELECT count(*) FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev "
-        f"FROM (SELECT hash({every}) AS h FROM {t})) WHERE h = prev"
-    ).fetchall()[0][0]
+    duplicates = _duplicate_rows(cur, t, columns)
     by_role = {c.role: c.name for c in columns}
     report: dict[str, Any] = {
         "rows": rows,
@@ -147,6 +121,42 @@ def quality_report(
         "per_column": per_column,
     }
     return report
+
+
+def _per_column(cur, t: str, columns: list[ColumnInfo], rows: int, unparseable) -> list[dict]:
+    """Missing, distinct and unparseable values of each column (outliers filled in later)."""
+    per_column = []
+    for batch in _batches(columns):
+        parts = []
+        for c in batch:
+            q = quote_ident(c.name)
+            parts += [f"count({q})", f"approx_count_distinct({q})"]
+        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
+        for i, c in enumerate(batch):
+            present, distinct = row[2 * i], row[2 * i + 1]
+            per_column.append(
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "role": c.role,
+                    "missing": rows - present,
+                    "missing_pct": round(100.0 * (rows - present) / rows, 2) if rows else 0.0,
+                    "distinct": int(distinct),
+                    "unparseable": unparseable.get(c.name, 0),
+                    "outliers": 0,
+                }
+            )
+    return per_column
+
+
+def _duplicate_rows(cur, t: str, columns: list[ColumnInfo]) -> int:
+    every = ", ".join(quote_ident(c.name) for c in columns)
+    # A row is a duplicate when its hash equals the one before it in hash order: sorting the
+    # hashes is twice as fast as count(DISTINCT ...) over millions of rows.
+    return cur.execute(
+        f"SELECT count(*) FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev "
+        f"FROM (SELECT hash({every}) AS h FROM {t})) WHERE h = prev"
+    ).fetchall()[0][0]
 
 
 def _count_where(cur, t: str, col: str | None, condition: str) -> int | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..features.build import customer_id_sql
+from ..features.sql import customer_id_sql
 from ..segment.runs import Run, get_run
 from ..workspace.connection import META, TableInfo, Workspace, quote_ident
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..features import summaries as stats
-from ..features.build import BEHAVIOURAL_FEATURES
+from ..features.definitions import BEHAVIOURAL_FEATURES
 from ..workspace.connection import Workspace
 
 if TYPE_CHECKING:

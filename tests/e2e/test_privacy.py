@@ -4,7 +4,7 @@ import pytest
 
 from segmentation.errors import SegmentationError
 from segmentation.export.audiences import save_audience
-from segmentation.export.identifiers import read_suppression
+from segmentation.export.suppression import read_suppression
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file, update_roles
 from segmentation.segment.runs import run_segmentation

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from segmentation.features.build import FEATURE_HELP
+from segmentation.features.definitions import FEATURE_HELP
 from segmentation.profiles import words as naming
 
 

@@ -1,24 +1,18 @@
-"""segmentation.features: reference figures on real data, a hand-computed example, edge cases."""
+"""segmentation.features.build: reference figures on real data, a hand-computed example, edge cases."""
 
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError, SegmentationError
-from segmentation.features.build import (
-    BEHAVIOURAL_FEATURES,
-    FEATURE_HELP,
-    FeatureResult,
-    build_features,
-)
-from segmentation.features.transactions import feature_sql, share_column_names
+from segmentation.features.build import FeatureResult, build_features
+from segmentation.features.definitions import BEHAVIOURAL_FEATURES, FEATURE_HELP
 from segmentation.ingest.load import ingest_file
 from segmentation.workspace.connection import open_workspace
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 HEADER = "order_id,customer_id,order_date,product,category,quantity,unit_price,country\n"
 # Hand-computed below. as_of = 2024-07-01 (the day after A's last purchase on 2024-06-30).
@@ -269,16 +263,6 @@ def test_top_categories_limits_the_share_columns(ws, tmp_path):
     assert not [f for f in none.features if f.startswith("share_")]
 
 
-def test_share_column_names_are_safe_and_distinct():
-    assert share_column_names(["Home & Garden", "home garden", "Électronique", "€", "Toys"]) == [
-        "share_home_garden",
-        "share_home_garden_2",
-        "share_electronique",
-        "share_category_4",
-        "share_toys",
-    ]
-
-
 def test_missing_optional_roles_are_listed(ws, tmp_path):
     load(
         ws, tmp_path, "plain.csv", "customer_id,order_date,amount\nA,2024-01-01,5\nA,2024-01-09,7\n"
@@ -498,21 +482,6 @@ def test_bad_options_are_refused(ws, tmp_path, options, match):
     load(ws, tmp_path, "shop.csv", SHOP)
     with pytest.raises(InvalidParameterError, match=match):
         build_features(ws, "shop", **options)
-
-
-def test_feature_sql_is_plain_sql_over_a_named_table():
-    con = duckdb.connect(":memory:")
-    con.execute(
-        "CREATE TABLE tx AS SELECT * FROM (VALUES ('a', DATE '2024-01-01', 10.0), "
-        "('a', DATE '2024-01-05', -4.0), ('b', DATE '2024-01-02', 3.0)) AS t(cid, ts, amt)"
-    ).fetchall()
-    sql = feature_sql(
-        "tx", {"customer_id": "cid", "timestamp": "ts", "amount": "amt"}, "DATE '2024-01-06'"
-    )
-    got = con.execute(
-        f"SELECT customer_id, recency_days, monetary, returns_value FROM ({sql})"
-    ).fetchall()
-    assert got == [("a", 5, 6.0, 4.0), ("b", 4, 3.0, 0.0)]
 
 
 # -- customer tables -----------------------------------------------------------------------------

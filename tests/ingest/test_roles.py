@@ -1,8 +1,11 @@
-"""Every file of ../shared/data loads with its rows, ids and roles intact."""
+"""Column roles of segmentation.ingest.roles: guessed on every file of ../shared/data (which
+loads with its rows and ids intact), and checked when a user sets them."""
 
 import pytest
 
+from segmentation.errors import InvalidParameterError
 from segmentation.ingest.load import ingest_file
+from segmentation.ingest.roles import check_roles
 from segmentation.workspace.connection import open_workspace
 
 
@@ -109,3 +112,12 @@ def test_mall_customers_names_with_symbols_and_padded_ids(ws, shared):
     assert ws.query('SELECT "CustomerID", "Annual Income (k$)" FROM mall_customers LIMIT 1') == [
         ("0001", 15)
     ]
+
+
+def test_check_roles_refuses_a_role_given_to_two_columns():
+    assert check_roles({"id": "customer_id"}, ["id", "x"]) == {
+        "id": "customer_id",
+        "x": "attribute",
+    }
+    with pytest.raises(InvalidParameterError, match="given to two columns"):
+        check_roles({"a": "customer_id", "b": "customer_id"}, ["a", "b"])

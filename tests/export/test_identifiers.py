@@ -8,6 +8,7 @@ import pytest
 
 from segmentation.demo.sample import generate
 from segmentation.export import identifiers as ids
+from segmentation.export import platforms
 
 
 def sha(text: str) -> str:
@@ -72,8 +73,8 @@ def test_phones_google_e164_with_plus_meta_digits_with_a_default_country():
     assert ids.normalize_phone("020 7946 0123") is None  # no country code, no default
     assert ids.normalize_phone("12345", "GB") is None
     contacts = pd.DataFrame({"phone": ["020 7946 0123", "+44 844 412 4653", "0800 12"]})
-    google = ids.platform_rows(contacts, "google", default_country="GB")
-    meta = ids.platform_rows(contacts, "meta", default_country="GB")
+    google = platforms.platform_rows(contacts, "google", default_country="GB")
+    meta = platforms.platform_rows(contacts, "meta", default_country="GB")
     assert google.frame["Phone"][0] == sha("+442079460123")
     assert meta.frame["phone"][0] == sha("442079460123")
     assert meta.frame["phone"][1] == sha("448444124653")  # Meta's example, digits only
@@ -83,7 +84,7 @@ def test_phones_google_e164_with_plus_meta_digits_with_a_default_country():
 
 def test_a_customers_own_country_reads_their_phone():
     contacts = pd.DataFrame({"phone": ["0151 44558789"], "country": ["Germany"]})
-    rows = ids.platform_rows(contacts, "google", default_country="GB")
+    rows = platforms.platform_rows(contacts, "google", default_country="GB")
     assert rows.frame["Phone"][0] == sha("+4915144558789") and rows.frame["Country"][0] == "DE"
 
 
@@ -110,52 +111,3 @@ def test_names_zips_and_meta_extras():
     )
     assert ids.normalize_dob("1997-02-16") == "19970216" and ids.normalize_dob("soon") is None
     assert ids.normalize_gender("Female") == "f" and ids.normalize_gender("?") is None
-
-
-def test_google_rows_hash_four_fields_and_keep_country_and_zip():
-    contacts = pd.DataFrame(
-        {
-            "email": [" John.Doe@Example.COM ", "not an email", None],
-            "phone": ["+44 20 7946 0123", None, "bad"],
-            "first_name": [" John ", "Ann", None],
-            "last_name": ["Doe", "Lee", None],
-            "zip": ["SW19 0ED", "10115", None],
-            "country": ["United Kingdom", "DE", None],
-        }
-    )
-    rows = ids.platform_rows(contacts, "google")
-    assert tuple(rows.frame.columns) == ids.GOOGLE_COLUMNS
-    first = rows.frame.iloc[0]
-    assert first["Email"] == sha("john.doe@example.com")
-    assert first["First Name"] == sha("john") and first["Last Name"] == sha("doe")
-    assert (first["Country"], first["Zip"]) == ("GB", "SW19 0ED")
-    assert rows.invalid == {"email": 1, "phone": 1}
-    assert rows.usable.tolist() == [True, True, False]  # row 2: a full mailing address
-
-
-def test_meta_rows_hash_everything_but_value():
-    contacts = pd.DataFrame(
-        {
-            "email": ["a@b.com", "c@d.org"],
-            "first_name": ["Zoë", "Al"],
-            "city": ["Köln", "Paris"],
-            "country": ["Germany", "France"],
-            "value": [120.456, -5.0],
-        }
-    )
-    rows = ids.platform_rows(contacts, "meta")
-    assert list(rows.frame.columns) == ["email", "phone", "fn", "ct", "country", "value"]
-    assert rows.frame["fn"][0] == sha("zoë") and rows.frame["ct"][0] == sha("köln")
-    assert rows.frame["country"][1] == sha("fr")
-    assert rows.frame["value"].tolist() == [120.46, 0.0]  # no negative values for lookalikes
-
-
-def test_no_raw_identifier_survives_in_a_hashed_frame():
-    customers = generate(300, seed=9).customers
-    for platform in ids.PLATFORMS:
-        rows = ids.platform_rows(customers, platform, default_country="GB")
-        data = rows.frame.drop(columns=["Country", "Zip"], errors="ignore").to_csv(index=False)
-        for column in ("email", "phone", "first_name", "last_name"):
-            for raw in customers[column].dropna():
-                text = str(raw).strip()
-                assert text not in data and text.lower() not in data, (platform, column, text)
