@@ -43,7 +43,7 @@ def build_workspace(path: Path, customers: int) -> dict:
     import pandas as pd
 
     from segmentation.segment.runs import run_segmentation
-    from segmentation.workspace.connection import ColumnInfo, TableInfo, open_workspace
+    from segmentation.workspace import ColumnInfo, TableInfo, open_workspace
 
     rng = np.random.default_rng(SEED)
     group = rng.integers(0, 6, customers)

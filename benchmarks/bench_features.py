@@ -213,7 +213,7 @@ def compare_outputs(
     import numpy as np
     import pandas as pd
 
-    from segmentation.workspace.connection import open_workspace, quote_ident
+    from segmentation.workspace import open_workspace, quote_ident
 
     ws = open_workspace(workspace)
     try:

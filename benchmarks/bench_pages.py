@@ -38,7 +38,7 @@ def measure(workspace: Path, timeout: float = 900) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from segmentation.segment.runs import list_runs
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:

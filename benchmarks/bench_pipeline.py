@@ -500,7 +500,7 @@ def setup_big(workspace: Path, customers: int) -> dict:
     """
     from benchmarks.bench_projection import _write_features
     from segmentation.segment.runs import delete_run, list_runs
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     start = time.perf_counter()
     ws = open_workspace(workspace)

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 def _setup(workspace: Path, customers: int) -> tuple[Stage, str]:
     """The feature table and its k-means run, made once per size; stored maps are cleared."""
     from segmentation.segment.runs import list_runs, run_segmentation
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     start = time.perf_counter()
     ws = open_workspace(workspace)
@@ -154,7 +154,7 @@ def _write_features(ws, customers: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from segmentation.workspace.connection import ColumnInfo, TableInfo
+    from segmentation.workspace import ColumnInfo, TableInfo
 
     rng = np.random.default_rng(SEED)
     groups = rng.integers(0, 8, size=customers)
@@ -183,7 +183,7 @@ def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: 
     from segmentation.charts import explore as explore_charts
     from segmentation.explore import points as projection_points
     from segmentation.explore import project as projection
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     ws = open_workspace(workspace)
     params = {"sample": sample} if method == "umap" and sample else {}

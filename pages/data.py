@@ -9,7 +9,7 @@ from pages import common
 from segmentation.errors import SegmentationError
 from segmentation.ingest.load import MAX_UPLOAD_MB, ingest_upload, update_roles
 from segmentation.ingest.roles import ROLES
-from segmentation.workspace.connection import TABLE_KINDS, TableInfo
+from segmentation.workspace import TABLE_KINDS, TableInfo
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl", "gz"]
 DELIMITERS = ["Detect", "comma", "semicolon", "tab", "pipe", "whitespace"]

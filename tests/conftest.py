@@ -57,7 +57,7 @@ def explore_sample_dir(tmp_path_factory) -> Path:
 def _explore_workspace(path: Path, sample_dir: Path):
     from segmentation.features.build import build_features
     from segmentation.ingest.load import ingest_file
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     ws = open_workspace(path)
     ingest_file(ws, sample_dir / "transactions.csv", table="tx")
@@ -118,7 +118,7 @@ def profiles_ws(tmp_path_factory, profiles_sample_dir):
     """A workspace with the sample transactions ``tx`` and features ``feat`` (tests add runs)."""
     from segmentation.features.build import build_features
     from segmentation.ingest.load import ingest_file
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     ws = open_workspace(tmp_path_factory.mktemp("profiles_ws") / "ws.duckdb")
     ingest_file(ws, profiles_sample_dir / "transactions.csv", table="tx")

@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.ingest.load import ingest_upload
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSACTIONS = ROOT / "sample_data" / "transactions.csv"
@@ -170,7 +170,7 @@ def sample_run_workspace(folder: Path) -> Path:
     from segmentation.features.build import build_features
     from segmentation.ingest.load import ingest_file
     from segmentation.segment import runs
-    from segmentation.workspace.connection import open_workspace
+    from segmentation.workspace import open_workspace
 
     write_sample(folder, customers=1500, seed=11)
     path = folder / "ws.duckdb"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 
 def workspace(args: argparse.Namespace):
-    from ..workspace.connection import open_workspace
+    from ..workspace import open_workspace
 
     return open_workspace(args.workspace)
 

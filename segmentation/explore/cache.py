@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..segment.runs import Run
-from ..workspace.connection import META, Workspace
+from ..workspace import META, Workspace
 from .params import ProjectionParams
 from .result import AXES, Projection, named
 

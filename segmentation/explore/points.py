@@ -19,7 +19,7 @@ from ..features.shown import chosen_features, shown_features
 from ..features.summaries import numeric_columns
 from ..segment.runs import get_run
 from ..segment.sampling import sample_by_segment
-from ..workspace.connection import Workspace, quote_ident
+from ..workspace import Workspace, quote_ident
 from .params import is_int
 from .prepared import customer_id_column
 from .result import Projection

@@ -18,7 +18,7 @@ from ..errors import InvalidParameterError
 from ..segment import runs
 from ..segment.preprocess import transform
 from ..segment.runs import Run, get_run
-from ..workspace.connection import META, Workspace, quote_ident
+from ..workspace import META, Workspace, quote_ident
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..progress import Progress, reporter
 from ..segment.runs import get_run
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from .cache import load_projection, store_projection, stored_header
 from .fit import fit_pca, fit_umap
 from .params import ProjectionParams, check_params

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..segment.runs import Run, get_run
-from ..workspace.connection import META, Workspace, quote_ident
+from ..workspace import META, Workspace, quote_ident
 from .points import key_features
 from .prepared import customer_id_column
 from .result import Projection

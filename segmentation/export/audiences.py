@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, NameClashError, TableNotFoundError
 from ..segment.runs import get_run
-from ..workspace.connection import META, Workspace
+from ..workspace import META, Workspace
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {META}.audiences (

@@ -1,7 +1,7 @@
 """Contact tables: the customer table that gives a run's customers their e-mails, phones and
 names, and the columns an export can add.
 
->>> from segmentation.workspace.connection import ColumnInfo, TableInfo
+>>> from segmentation.workspace import ColumnInfo, TableInfo
 >>> crm = TableInfo("crm", "customers", 0, [ColumnInfo("id", "VARCHAR", "customer_id"),
 ...                 ColumnInfo("mail", "VARCHAR", "email"), ColumnInfo("Town", "VARCHAR")])
 >>> contact_roles(crm), extra_columns(crm)
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterError
-from ..workspace.connection import META, TableInfo, Workspace, quote_ident
+from ..workspace import META, TableInfo, Workspace, quote_ident
 from ..workspace.types import is_numeric
 from . import identifiers
 from .files import KEY_COLUMNS

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TableNotFoundError
-from ..workspace.connection import META, Workspace
+from ..workspace import META, Workspace
 from .model import ExportFile, ExportPlan
 
 _DDL = f"""

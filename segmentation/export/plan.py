@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SegmentationError, param_error
 from ..progress import Progress, reporter
-from ..workspace.connection import META, TableInfo, Workspace, quote_ident
+from ..workspace import META, TableInfo, Workspace, quote_ident
 from ..workspace.types import is_numeric
 from . import identifiers, platforms
 from .contacts import column_choices as column_choices  # the page's entry

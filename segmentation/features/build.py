@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import InvalidParameterError, param_error
 from ..ingest.roles import ROLES
 from ..progress import Progress, reporter
-from ..workspace.connection import ColumnInfo, TableInfo, Workspace, quote_ident
+from ..workspace import ColumnInfo, TableInfo, Workspace, quote_ident
 from .customers import customer_plan
 from .definitions import MAX_TOP_CATEGORIES, ON_DUPLICATE
 from .sql import MAX_NAME, Plan

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from ..errors import InvalidParameterError
-from ..workspace.connection import ColumnInfo, TableInfo, quote_ident
+from ..workspace import ColumnInfo, TableInfo, quote_ident
 from ..workspace.types import type_class
 from .sql import Plan, cte, customer_id_sql, cutoff_cte, need_role, with_ctes
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from .definitions import BEHAVIOURAL_FEATURES
 from .summaries import numeric_columns
 

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import InvalidParameterError
-from ..workspace.connection import TableInfo, quote_ident
+from ..workspace import TableInfo, quote_ident
 from ..workspace.types import FLOAT_TYPES, INTEGER_TYPES
 
 MAX_NAME = 63  # as workspace.check_table_name

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..workspace.connection import Workspace, quote_ident
+from ..workspace import Workspace, quote_ident
 from ..workspace.types import is_numeric
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidParameterError
-from ..workspace.connection import quote_ident
+from ..workspace import quote_ident
 from .sql import cte, customer_id_sql, cutoff_cte, with_ctes
 
 

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from ..errors import InvalidParameterError
 from ..progress import Progress
-from ..workspace.connection import TableInfo
+from ..workspace import TableInfo
 from ..workspace.types import type_class
 from .sql import MAX_NAME, Plan, need_role, with_ctes
 from .transaction_sql import feature_sql, raw_lines_cte, scope_ctes

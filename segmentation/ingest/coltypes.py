@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ..workspace.connection import quote_ident
+from ..workspace import quote_ident
 from ..workspace.types import is_numeric
 
 SAMPLE_ROWS = 20_000

@@ -29,7 +29,7 @@ import duckdb
 
 from ..errors import FileError, IngestError, InvalidParameterError, QueryError, SegmentationError
 from ..progress import Progress, reporter
-from ..workspace.connection import (
+from ..workspace import (
     ColumnInfo,
     TableInfo,
     Workspace,

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from ..workspace.connection import ColumnInfo, quote_ident
+from ..workspace import ColumnInfo, quote_ident
 from ..workspace.types import is_numeric
 from . import roles as roles_mod
 from .coltypes import ColumnPlan, value_sql

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from ..errors import IngestError
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from . import coltypes
 from .files import MAX_LINE_MB, Source, check_text_head, first_line, place
 

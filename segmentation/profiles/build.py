@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..segment.runs import Run, get_run, set_segment_names
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from . import naming
 from .actions import suggest_action
 from .rules import MAX_DEPTH, Rules, rule_features, segment_rules

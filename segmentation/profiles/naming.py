@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..segment.runs import UNASSIGNED, Run, get_run, set_segment_names
 from ..segment.store import duplicate_name
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from .stats import SegmentStats, segment_stats
 from .words import feature_words, format_value
 

@@ -21,7 +21,7 @@ from ..charts import profiles as profile_charts
 from ..errors import SegmentationError
 from ..segment.recipe import recipe_toml
 from ..segment.runs import get_run
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 from .build import RunProfile, SegmentProfile, build_profile, save_segment_names
 from .words import feature_words, format_value
 

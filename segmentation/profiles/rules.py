@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..features.summaries import numeric_columns
 from ..segment.runs import Run, get_run
-from ..workspace.connection import META, Workspace, quote_ident
+from ..workspace import META, Workspace, quote_ident
 from ..workspace.types import is_integer
 from .rundata import customer_sample, profile_features, run_features, run_table
 from .words import feature_words, is_rate

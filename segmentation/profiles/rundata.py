@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..features.shown import chosen_features, shown_features
 from ..segment.runs import Run, get_run
-from ..workspace.connection import META, Workspace, quote_ident
+from ..workspace import META, Workspace, quote_ident
 
 
 def run_table(ws: Workspace, run: Run) -> tuple[str, str]:

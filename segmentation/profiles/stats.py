@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..features.summaries import numeric_columns
 from ..segment.runs import get_run
-from ..workspace.connection import META, Workspace, quote_ident
+from ..workspace import META, Workspace, quote_ident
 from .rundata import profile_features, run_table
 
 

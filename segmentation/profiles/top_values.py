@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..features.sql import customer_id_sql
 from ..segment.runs import Run, get_run
-from ..workspace.connection import META, TableInfo, Workspace, quote_ident
+from ..workspace import META, TableInfo, Workspace, quote_ident
 
 TOP_N = 5
 DIMENSIONS = ("category", "country", "product")  # roles of the source lines profiled

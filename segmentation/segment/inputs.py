@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..features import summaries as stats
 from ..features.definitions import BEHAVIOURAL_FEATURES
-from ..workspace.connection import Workspace
+from ..workspace import Workspace
 
 if TYPE_CHECKING:
     from .preprocess import PrepConfig

@@ -25,7 +25,7 @@ import tomli_w
 from ..errors import InvalidParameterError, SegmentationError
 from ..ingest.files import file_sha256
 from ..progress import Progress
-from ..workspace.connection import Workspace, safe_table_name
+from ..workspace import Workspace, safe_table_name
 from .preprocess import PrepConfig
 from .runs import Run, fitted, get_run, run_segmentation
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, TableNotFoundError
 from ..progress import Progress, reporter, substep
-from ..workspace.connection import META, Workspace
+from ..workspace import META, Workspace
 from .inputs import RFM_COLUMNS, customer_frame, default_prep, rfm_input
 from .steps import Fitted, assign_run, fit_run, new_run, prepare_matrix
 from .store import (

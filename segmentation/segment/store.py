@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..workspace.connection import META, Workspace
+from ..workspace import META, Workspace
 
 UNASSIGNED = "Unassigned"
 RUN_COLUMNS = (

@@ -43,7 +43,6 @@ from .catalog import (
     TableInfo,
     check_table_name,
     quote_ident,
-    safe_table_name,  # noqa: F401  (importers move to `segmentation.workspace`)
     table_info_from_row,
 )
 from .driver import is_interrupt, translate

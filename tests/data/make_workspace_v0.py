@@ -11,7 +11,7 @@ from segmentation.export.plan import export_audience
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 out = Path(__file__).resolve().parent
 tmp = Path(tempfile.mkdtemp())

@@ -19,7 +19,7 @@ from helpers import (
     with_features,
 )
 
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 

@@ -20,7 +20,7 @@ from segmentation.export.audiences import audience_members, list_audiences
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = 'st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),'

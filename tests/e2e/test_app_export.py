@@ -11,7 +11,7 @@ from segmentation.demo.sample import write_sample
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
 from segmentation.segment.runs import run_segmentation
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "export.py"

@@ -10,7 +10,7 @@ from helpers import sample_run_workspace
 from streamlit.testing.v1 import AppTest
 
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 

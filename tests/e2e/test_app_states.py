@@ -7,7 +7,7 @@ from helpers import TRANSACTIONS, load, make_app
 
 from segmentation.features.build import build_features
 from segmentation.segment.runs import run_segmentation
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 STATES = ("empty", "table", "features", "run")
 # The first state in which each page has what it needs.

@@ -6,7 +6,7 @@ import pytest
 from helpers import CUSTOMERS, TRANSACTIONS, data_page, load, segment_page, with_features
 
 from segmentation.segment.runs import list_runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 # AppTest's own script thread can outlive the test and then finds no Streamlit runtime while

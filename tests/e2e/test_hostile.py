@@ -32,7 +32,7 @@ from corpus import ELF, PDF, PNG, catalog
 
 from segmentation.errors import SegmentationError
 from segmentation.ingest.load import ingest_file, ingest_upload
-from segmentation.workspace.connection import TableInfo, Workspace, open_workspace
+from segmentation.workspace import TableInfo, Workspace, open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 GOOD = "customer_id,amount\nk1,10\nk2,20\nk3,30\n"
@@ -865,7 +865,7 @@ def test_a_50_mb_line_without_newline_is_refused_cleanly(ws, tmp_path):
 _WIDE_CHILD = """
 import json, sys
 from segmentation.ingest.load import ingest_file
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 from segmentation.errors import SegmentationError
 ws = open_workspace(sys.argv[1])
 try:

@@ -8,7 +8,7 @@ from segmentation.export.suppression import read_suppression
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file, update_roles
 from segmentation.segment.runs import run_segmentation
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 EMAIL = "jane.private@example.org"
 CUSTOMER = "C98765"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from segmentation.errors import InvalidParameterError, SegmentationError
 from segmentation.ingest.load import ingest_file
 from segmentation.segment.registry import REGISTRY, validate_params
-from segmentation.workspace.connection import open_workspace, quote_ident
+from segmentation.workspace import open_workspace, quote_ident
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 NA_TOKENS = {"na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat"}

@@ -24,7 +24,7 @@ from corpus import catalog
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
 from segmentation.segment.runs import list_runs, run_segmentation
-from segmentation.workspace.connection import META, Workspace, open_workspace
+from segmentation.workspace import META, Workspace, open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 
@@ -32,7 +32,7 @@ SEGMENT = Path(sys.executable).with_name("segment")
 # whose message holds a marker.
 _CHILD = """
 import sys, time
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 ws_path, job, threshold, marker, arg = sys.argv[1:6]
 threshold = float(threshold)
 fired = False
@@ -206,7 +206,7 @@ def test_a_killed_job_leaves_the_workspace_as_it_was(prepared, big_csv, job, thr
 # -- the command line while another process holds the workspace -------------------------------------
 _HOLDER = """
 import sys, time
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 open_workspace(sys.argv[1])
 print("held", flush=True)
 time.sleep(60)

@@ -7,7 +7,7 @@ import pytest
 from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
 from segmentation.export import audiences
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from segmentation.errors import InvalidParameterError, NameClashError, Segmentat
 from segmentation.features.build import FeatureResult, build_features
 from segmentation.features.definitions import BEHAVIOURAL_FEATURES, FEATURE_HELP
 from segmentation.ingest.load import ingest_file
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 

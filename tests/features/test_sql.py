@@ -14,7 +14,7 @@ from segmentation.features.sql import (
     need_role,
     with_ctes,
 )
-from segmentation.workspace.connection import ColumnInfo, TableInfo
+from segmentation.workspace import ColumnInfo, TableInfo
 
 
 def test_ctes_make_one_runnable_select():

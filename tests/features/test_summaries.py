@@ -3,7 +3,7 @@ import pytest
 from segmentation import charts
 from segmentation.errors import InvalidParameterError
 from segmentation.features import summaries as stats
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def ws(workspace_path):
             "(100 - range)::DOUBLE AS y, CASE WHEN range % 10 = 0 THEN NULL ELSE "
             "range * range END AS z, 'a' AS t FROM range(100)"
         )
-    from segmentation.workspace.connection import ColumnInfo, TableInfo
+    from segmentation.workspace import ColumnInfo, TableInfo
 
     with ws.transaction() as cur:
         ws.register_table(

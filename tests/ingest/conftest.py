@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from segmentation.errors import IngestError, InvalidParameterError, NameClashErr
 from segmentation.ingest import load
 from segmentation.ingest import text as ingest_text
 from segmentation.ingest.load import ingest_file, ingest_upload, update_roles
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 TRANSACTIONS = (
     "order_id,customer_id,order_date,amount\n"

@@ -6,7 +6,7 @@ import pytest
 from segmentation.errors import InvalidParameterError
 from segmentation.ingest.load import ingest_file
 from segmentation.ingest.roles import check_roles
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from segmentation.ingest.load import ingest_file
 from segmentation.profiles import build as profiles
 from segmentation.profiles import rundata
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from segmentation.errors import SegmentationError
 from segmentation.profiles import build as profiles
 from segmentation.profiles.report import html_report, write_report
 from segmentation.segment import runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 SEGMENT = Path(sys.executable).with_name("segment")
 HOSTILE = "<script>alert(1)</script>"

@@ -7,7 +7,7 @@ from segmentation.errors import InvalidParameterError
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
 from segmentation.segment import recipe, runs
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from segmentation.segment.result import NearestCentroidModel, RelabelledModel
 from segmentation.segment.rfm import RfmModel
 from segmentation.segment.store import ModelUnpickler, duplicate_name, load_model
 from segmentation.segment.transformers import FrameCleaner
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXPECTED = json.loads((DATA / "workspace_v0.json").read_text())

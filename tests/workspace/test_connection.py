@@ -15,7 +15,7 @@ from segmentation.errors import (
     WorkspaceError,
     WorkspaceInUseError,
 )
-from segmentation.workspace.connection import (
+from segmentation.workspace import (
     check_table_name,
     open_workspace,
     quote_ident,

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from segmentation.errors import FileError, QueryError, SegmentationError
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 from segmentation.workspace.driver import redact, translate
 
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from segmentation.errors import WorkspaceError
-from segmentation.workspace.connection import open_workspace
+from segmentation.workspace import open_workspace
 from segmentation.workspace.schema import META, SCHEMA_VERSION
 
 OLD = Path(__file__).resolve().parents[1] / "data" / "workspace_v0.duckdb"
