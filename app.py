@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import get_workspace, show_sidebar, sign_in
+from pages.common import get_workspace, show_flash, show_sidebar, sign_in
 from segmentation.access import configured_password, is_local
 from segmentation.errors import SegmentationError
 from segmentation.workspace import default_workspace_path
@@ -42,4 +42,5 @@ except SegmentationError as exc:
     st.stop()
 st.session_state["workspace"] = workspace
 show_sidebar(workspace)
+show_flash("stopped", st.info)  # a Stop pressed during a long step
 page.run()

@@ -3,6 +3,7 @@ messages and the one editor of features and transforms. (Not a page: app.py list
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import streamlit as st
@@ -13,6 +14,7 @@ from segmentation.features import summaries as stats
 from segmentation.features.definitions import BEHAVIOURAL_FEATURES
 from segmentation.segment import runs
 from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
+from segmentation.segment.registry import Param
 from segmentation.workspace import TableInfo, Workspace, open_workspace
 
 CLIPS = {"No clipping": None, "1st to 99th percentile": (0.01, 0.99), "5th to 95th": (0.05, 0.95)}
@@ -100,17 +102,63 @@ def pick_run(ws: Workspace, key: str, empty: str) -> runs.Run:
     return by_id[chosen]
 
 
+def param_widget(p: Param, key: str):
+    """The widget of one algorithm parameter, labelled in words; None means automatic."""
+    label = p.label
+    if p.kind == "choice":
+        return st.selectbox(
+            label, p.choices, index=p.choices.index(p.default), help=p.help, key=key
+        )
+    if p.kind == "bool":
+        return st.checkbox(label, value=bool(p.default), help=p.help, key=key)
+    if p.default is None and not st.checkbox(
+        f"Choose {label.lower()}", key=key + "_own", help=p.help + " Off: automatic."
+    ):
+        return None
+    cast = int if p.kind == "int" else float
+    default = cast(p.default if p.default is not None else p.low)
+    return st.number_input(
+        label, cast(p.low), cast(min(p.high, 10**6)), default, help=p.help, key=key
+    )
+
+
 # -- calls, progress and messages -----------------------------------------------------------------
+_STOPS = itertools.count()
+
+
 def attempt(call, text: str, **kwargs):
-    """One library call with a progress bar; a SegmentationError is shown, None returned."""
-    widget = st.progress(0.0, text=text)
+    """One library call shown as running, with a progress bar and a Stop button; a
+    SegmentationError is shown, None returned.
+
+    Stop (like any click) makes Streamlit rerun the page: the progress callback raises inside
+    the library, which stops between steps and saves nothing; the rerun says so.
+    """
+    box = st.empty()
+    with box.status(f"{text}...", state="running", expanded=True):
+        bar = st.progress(0.0, text=text)
+        st.button(
+            "Stop",
+            key=f"stop_{next(_STOPS)}",
+            on_click=flash,
+            args=("stopped", f"Stopped: {text.lower()} was interrupted and nothing was saved."),
+        )
     try:
-        return call(progress=lambda f, m: widget.progress(min(max(f, 0.0), 1.0), text=m), **kwargs)
+        return call(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m), **kwargs)
     except SegmentationError as exc:
         st.error(str(exc))
         return None
     finally:
-        widget.empty()
+        box.empty()
+
+
+def act(call, *args, **kwargs) -> bool:
+    """One quick library call (no progress); False (the error shown) on a SegmentationError."""
+    try:
+        call(*args, **kwargs)
+    except SegmentationError as exc:
+        st.error(str(exc))
+        return False
+    return True
 
 
 def flash(key: str, message: str) -> None:
@@ -118,10 +166,10 @@ def flash(key: str, message: str) -> None:
     st.session_state[f"{key}_flash"] = message
 
 
-def show_flash(key: str) -> None:
+def show_flash(key: str, show=st.success) -> None:
     """Show (once) the message kept by :func:`flash`."""
     if message := st.session_state.pop(f"{key}_flash", None):
-        st.success(message)
+        show(message)
 
 
 # -- features and transforms ----------------------------------------------------------------------

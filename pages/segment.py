@@ -11,7 +11,7 @@ from segmentation.segment import runs
 from segmentation.segment.diagnostics import UNSTABLE_BELOW
 from segmentation.segment.preprocess import PrepConfig
 from segmentation.segment.recipe import recipe_toml
-from segmentation.segment.registry import REGISTRY, Param
+from segmentation.segment.registry import REGISTRY
 from segmentation.workspace import TableInfo
 from segmentation.workspace.types import is_numeric, type_class
 
@@ -29,25 +29,6 @@ def cached_silhouette(_ws, path: str, run_id: str, created: str):
 @st.cache_data(max_entries=16, show_spinner="Comparing runs")
 def cached_comparison(_ws, path: str, a: str, b: str, created: tuple):
     return runs.compare_runs(_ws, a, b)
-
-
-def param_widget(p: Param, key: str):
-    label = p.name.replace("_", " ").capitalize()
-    if p.kind == "choice":
-        return st.selectbox(
-            label, p.choices, index=p.choices.index(p.default), help=p.help, key=key
-        )
-    if p.kind == "bool":
-        return st.checkbox(label, value=bool(p.default), help=p.help, key=key)
-    if p.default is None and not st.checkbox(
-        f"Choose {label.lower()}", key=key + "_own", help=p.help + " Off: automatic."
-    ):
-        return None
-    cast = int if p.kind == "int" else float
-    default = cast(p.default if p.default is not None else p.low)
-    return st.number_input(
-        label, cast(p.low), cast(min(p.high, 10**6)), default, help=p.help, key=key
-    )
 
 
 def prep_choices(info: TableInfo) -> PrepConfig | None:
@@ -99,6 +80,28 @@ def sweep_section(table: str, prep: PrepConfig | None) -> None:
                 f"Recommended: {result.reason} Silhouette measured on "
                 f"{result.silhouette_sample_size:,} customers."
             )
+            use_k(result)
+
+
+def use_k(result) -> None:
+    """A button that puts the recommended number of segments into the run's form, and a
+    warning when even the best structure is weak."""
+    if result.weak:
+        st.warning(
+            f"These segments overlap a lot (best silhouette {result.best_silhouette:.2f}, "
+            "under 0.25): treat them as a starting point, not as sharp groups."
+        )
+    k_param = REGISTRY[result.algorithm].k_param
+    values = {
+        "seg_algorithm": result.algorithm,
+        f"seg_{result.algorithm}_{k_param}": result.recommended_k,
+    }
+    st.button(
+        f"Use k={result.recommended_k}",
+        key="seg_use_k",
+        on_click=lambda: state.update(values),
+        help="Sets the algorithm and the number of segments of the run below.",
+    )
 
 
 def run_section(table: str, prep: PrepConfig | None) -> None:
@@ -116,7 +119,7 @@ def run_section(table: str, prep: PrepConfig | None) -> None:
     params = {}
     for i, p in enumerate(spec.params):
         with columns[i % 4]:
-            params[p.name] = param_widget(p, f"seg_{algorithm}_{p.name}")
+            params[p.name] = common.param_widget(p, f"seg_{algorithm}_{p.name}")
     seed = columns[len(spec.params) % 4].number_input("Seed", 0, 2**31 - 1, 0, key="seg_seed")
     if st.button("Run", type="primary", key="seg_run"):
         run = attempt(
@@ -169,8 +172,9 @@ def show_run(run: runs.Run) -> None:
     with stable:
         if st.button("Check stability (5 refits on bootstrap samples)", key="seg_stab"):
             result = attempt(runs.stability, "Refitting", ws=ws, run_id=run.run_id)
-            if result is not None:
+            if result is not None:  # stored with the run: the cards above show it after a rerun
                 state["seg_stability"] = (run.run_id, result)
+                st.rerun()
         found = state.get("seg_stability")
         if found and found[0] == run.run_id:
             st.plotly_chart(
@@ -195,17 +199,26 @@ def manage_runs(all_runs: list[runs.Run]) -> None:
     left, right = st.columns(2)
     target = left.selectbox("Run", ids, key="seg_manage_run")
     new_name = left.text_input("New name", key="seg_new_name")
-    if left.button("Rename run", key="seg_rename") and new_name.strip():
-        runs.rename_run(ws, target, new_name)
+    renamed = left.button("Rename run", key="seg_rename") and new_name.strip()
+    if renamed and common.act(runs.rename_run, ws, target, new_name):
         st.rerun()
-    if left.checkbox(f"Yes, delete {target}", key="seg_sure") and left.button("Delete run"):
-        runs.delete_run(ws, target)
+    sure = left.checkbox(f"Yes, delete {target}", key="seg_sure")
+    if sure and left.button("Delete run") and common.act(runs.delete_run, ws, target):
         st.rerun()
-    if len(ids) > 1:
-        a = right.selectbox("Compare", ids, index=len(ids) - 2, key="seg_cmp_a")
-        b = right.selectbox("with", ids, index=len(ids) - 1, key="seg_cmp_b")
-        created = tuple(str(r.created_at) for r in all_runs if r.run_id in (a, b))
-        cmp = cached_comparison(ws, str(ws.path), a, b, created)
+    compare_section(right, ids)
+
+
+def compare_section(right, ids: list[str]) -> None:
+    """Compare a run with another that shares its customers (runs on other tables cannot)."""
+    a = right.selectbox("Compare", ids, index=len(ids) - 1, key="seg_cmp_a")
+    others = runs.comparable_runs(ws, a)
+    if not others:
+        right.caption(f"No other run shares customers with {a}: nothing to compare it with.")
+        return
+    b = right.selectbox("with", others, index=len(others) - 1, key="seg_cmp_b")
+    created = tuple(str(r.created_at) for r in runs.list_runs(ws) if r.run_id in (a, b))
+    cmp = attempt(lambda progress: cached_comparison(ws, str(ws.path), a, b, created), "Comparing")
+    if cmp is not None:
         right.caption(f"Adjusted Rand index {cmp.ari:.2f} (1 = the same segments).")
         right.plotly_chart(charts.contingency(cmp.contingency, a, b), key="seg_cmp_fig")
 

@@ -49,6 +49,8 @@ PATTERN_BELOW = 0.75  # 0.6-0.75: there is a pattern, but which customers belong
 HIGHLY_STABLE_ABOVE = 0.85  # 0.75-0.85 stable; above: highly stable
 ELBOW_MIN_BEND = 0.1  # least bend (in normalised units) for an inertia curve to have an elbow
 
+WEAK_BELOW = 0.25  # a best silhouette under this: segments that overlap a lot
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -65,6 +67,18 @@ class SweepResult:
     elbow_k: int | None
     recommended_k: int
     reason: str
+
+    @property
+    def best_silhouette(self) -> float | None:
+        """The highest silhouette of the sweep (None when none was measured)."""
+        measured = [v for v in self.silhouette if v is not None and np.isfinite(v)]
+        return max(measured) if measured else None
+
+    @property
+    def weak(self) -> bool:
+        """Whether even the best structure is weak: silhouette under :data:`WEAK_BELOW`."""
+        best = self.best_silhouette
+        return best is not None and best < WEAK_BELOW
 
     def to_frame(self) -> pd.DataFrame:
         """One row per k: k, inertia, silhouette, calinski_harabasz, davies_bouldin, bic."""

@@ -41,6 +41,12 @@ class Param:
     help: str = ""
 
     @property
+    def label(self) -> str:
+        """The parameter in a marketer's words (the app's label): n_clusters -> Number of
+        segments; the precise name stays in the CLI and the library."""
+        return PARAM_WORDS.get(self.name, self.name.replace("_", " ").capitalize())
+
+    @property
     def rule(self) -> str:
         """The allowed values in words, as error messages write them."""
         if self.kind in ("int", "float"):
@@ -90,6 +96,15 @@ class Algorithm:
 
 
 _K_HELP = "Number of segments to find."
+PARAM_WORDS = {
+    "n_clusters": "Number of segments",
+    "n_components": "Number of segments",
+    "n_init": "Restarts",
+    "init": "Start",
+    "covariance_type": "Segment shapes",
+    "min_cluster_size": "Smallest segment",
+    "min_samples": "Density (neighbours)",
+}
 REGISTRY: dict[str, Algorithm] = {
     a.name: a
     for a in (

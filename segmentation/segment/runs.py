@@ -299,6 +299,20 @@ def compare_runs(ws: Workspace, a: str, b: str) -> Comparison:
     return result
 
 
+def comparable_runs(ws: Workspace, run_id: str) -> list[str]:
+    """The other runs that share at least one customer with ``run_id`` (those
+    :func:`compare_runs` can compare it with), oldest first."""
+    get_run(ws, run_id)
+    found = ws.query_df(
+        f"SELECT y.run_id FROM {META}.runs y WHERE y.run_id <> ? AND EXISTS ("
+        f"SELECT 1 FROM {META}.assignments b JOIN {META}.assignments a "
+        "ON a.customer_id = b.customer_id AND a.run_id = ? WHERE b.run_id = y.run_id) "
+        "ORDER BY y.seq",
+        [run_id, run_id],
+    )
+    return found["run_id"].tolist()
+
+
 def silhouette(ws: Workspace, run_id: str, *, sample: int = 10_000) -> pd.DataFrame:
     """Silhouette values of a sample of the run's customers, by segment id, for a plot."""
     from .metrics import silhouette_by_segment
