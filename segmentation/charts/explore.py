@@ -46,16 +46,7 @@ def projection_map(
             color = UNASSIGNED_COLOR if name == "Unassigned" else COLORS[i % len(COLORS)]
             fig.add_trace(_trace(part, dims, features, hover, name, {"color": color}, size))
     else:
-        values = points[colour].to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0)
-        marker = {
-            "color": values,
-            "colorscale": "Viridis",
-            "cmin": float(low),
-            "cmax": float(high) if high > low else float(low) + 1.0,
-            "colorbar": {"title": {"text": colour}, "thickness": 12},
-        }
+        marker = colour_marker(points[colour].to_numpy(dtype=float), colour)
         fig.add_trace(_trace(points, dims, features, hover, colour, marker, size))
     if dims == 2:
         fig.update_xaxes(title=axis_titles[0], zeroline=False)
@@ -79,6 +70,42 @@ def projection_map(
     style(fig, height=height)
     fig.update_layout(margin={"t": 36})  # room for the mode bar above the legend
     return fig
+
+
+def colour_marker(values: np.ndarray, title: str) -> dict:
+    """A continuous colour scale over the 2nd to 98th percentile; for a skewed, non-negative
+    feature (a long tail of big spenders) the scale is logarithmic (log1p), its colour bar
+    still labelled in the feature's own values, so that most customers are not one colour."""
+    finite = values[np.isfinite(values)]
+    low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0)
+    colorbar = {"title": {"text": title}, "thickness": 12}
+    median = float(np.median(finite)) if finite.size else 0.0
+    if finite.size and finite.min() >= 0 and high > 4 * max(median, 1e-9) and high > 0:
+        shown = np.log1p(np.where(np.isfinite(values), values, np.nan))
+        ticks = [v for v in _nice_ticks(float(high)) if v >= low]
+        colorbar |= {
+            "tickvals": np.log1p(ticks).tolist(),
+            "ticktext": [f"{v:,.0f}" for v in ticks],
+            "title": {"text": f"{title} (log scale)"},
+        }
+        low, high, values = float(np.log1p(low)), float(np.log1p(high)), shown
+    return {
+        "color": values,
+        "colorscale": "Viridis",
+        "cmin": float(low),
+        "cmax": float(high) if high > low else float(low) + 1.0,
+        "colorbar": colorbar,
+    }
+
+
+def _nice_ticks(high: float) -> list[float]:
+    """0 and 1, 2, 5 x the powers of ten up to ``high``."""
+    ticks = [0.0]
+    power = 1.0
+    while power <= high:
+        ticks += [m * power for m in (1, 2, 5) if m * power <= high]
+        power *= 10
+    return ticks
 
 
 def _categories(column: pd.Series) -> list[str]:
@@ -118,6 +145,7 @@ def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, to
     spread = min(np.ptp(points["x"].to_numpy()), np.ptp(points["y"].to_numpy())) or 1.0
     longest = float(np.sqrt(weights.loc[strongest].pow(2).sum(axis=1)).max()) or 1.0
     scale = 0.4 * spread / longest
+    placed: list[tuple[float, float]] = []
     for feature in strongest:
         lx, ly = weights.loc[feature].to_numpy() * scale
         arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "ax": 0, "ay": 0}
@@ -125,11 +153,13 @@ def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, to
             x=lx, y=ly, text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
             arrowcolor="#37474f", **arrow,
         )  # fmt: skip
+        tx, ty = _label_spot(lx, ly, placed, spread)
         fig.add_annotation(
-            x=lx * 1.12,
-            y=ly * 1.12,
+            x=tx,
+            y=ty,
             xref="x",
             yref="y",
+            xanchor="left" if lx >= 0 else "right",
             showarrow=False,
             text=str(feature),
             font={"size": 12, "color": "#263238"},
@@ -137,17 +167,31 @@ def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, to
         )
 
 
+def _label_spot(lx: float, ly: float, placed: list, spread: float) -> tuple[float, float]:
+    """Where an arrow's label goes: past its tip, moved further out along the arrow while it
+    would sit on a label already placed (arrows pointing the same way)."""
+    near = 0.06 * spread
+    for step in range(6):
+        x, y = lx * (1.08 + 0.18 * step), ly * (1.08 + 0.18 * step)
+        if all(abs(x - px) > 2.5 * near or abs(y - py) > near for px, py in placed):
+            break
+    placed.append((x, y))
+    return x, y
+
+
 def density_map(
     points: pd.DataFrame, *, axis_titles: Sequence[str], height: int = 560
 ) -> go.Figure:
     """Where customers crowd: filled contours of the (smoothed, log) point density over every
-    projected customer, with each segment's name at its median position."""
+    projected customer, with each segment's name at its median position. The grid reaches a
+    seventh of the spread beyond the outermost customers, so the contours close inside the plot
+    instead of being cut at its edges."""
     from scipy.ndimage import gaussian_filter
 
     x, y = points["x"].to_numpy(dtype=float), points["y"].to_numpy(dtype=float)
     bins = int(np.clip(np.sqrt(len(x)) / 2, 30, 150))
-    counts, xedges, yedges = np.histogram2d(x, y, bins=bins)
-    density = gaussian_filter(np.log1p(counts.T), sigma=1.0)
+    counts, xedges, yedges = np.histogram2d(x, y, bins=bins, range=[_padded(x), _padded(y)])
+    density = gaussian_filter(np.log1p(counts.T), sigma=1.0, mode="constant")
     fig = go.Figure(
         go.Contour(
             z=density,
@@ -176,6 +220,15 @@ def density_map(
     fig.update_xaxes(title=axis_titles[0], zeroline=False, showgrid=False)
     fig.update_yaxes(title=axis_titles[1], zeroline=False, showgrid=False)
     return style(fig, height=height)
+
+
+def _padded(values: np.ndarray, share: float = 0.15) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return (0.0, 1.0)
+    low, high = float(finite.min()), float(finite.max())
+    pad = (high - low) * share or 1.0
+    return (low - pad, high + pad)
 
 
 def explained_variance(variance: Sequence[float]) -> go.Figure:

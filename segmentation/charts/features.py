@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .base import ACCENT, style
+from .base import ACCENT, log_ticks, style
 
 
 def histogram(bins: pd.DataFrame, column: str, *, log: bool = False) -> go.Figure:
@@ -26,6 +26,8 @@ def histogram(bins: pd.DataFrame, column: str, *, log: bool = False) -> go.Figur
         title=column + (" (log scale)" if log else ""),
         type="log" if log and (bins["start"] > 0).all() else "linear",
     )
+    if fig.layout.xaxis.type == "log":
+        log_ticks(fig.layout.xaxis)
     fig.update_yaxes(title="customers")
     return style(fig, height=300)
 

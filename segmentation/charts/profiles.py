@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .base import ACCENT, COLORS, style
+from .base import ACCENT, COLORS, log_ticks, style
 
 _MUTED = "#9aa5ab"
 
@@ -15,11 +15,15 @@ def index_heatmap(index: pd.DataFrame) -> go.Figure:
     """Segments (rows) x features (columns): each cell's index against all customers.
 
     Colours are symmetric on a log scale around 100 (200 and 50 are as far from average);
-    the index is written in each cell.
+    the index is written in each cell. An index of 0 (no customer of the segment has it) is
+    drawn as the lowest colour, not left blank (blank reads as average); a feature with no
+    index at all (not in the run) is left out.
     """
+    index = index.loc[:, index.notna().any(axis=0)]
     values = index.to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.clip(np.log2(np.where(values > 0, values, np.nan) / 100), -2, 2)
+    z = np.where(values <= 0, -2.0, z)  # NaN (unknown) stays blank
     text = np.where(np.isnan(values), "", np.vectorize(_index_text)(values))
     fig = go.Figure(
         go.Heatmap(
@@ -116,6 +120,8 @@ def distribution(frame: pd.DataFrame, feature: str, order: list[str], *, log: bo
     positive = bool((frame["value"] > 0).all()) if len(frame) else False
     fig.update_yaxes(title=feature + (" (log scale)" if log and positive else ""))
     fig.update_yaxes(type="log" if log and positive else "linear")
+    if log and positive:
+        log_ticks(fig.layout.yaxis)
     return style(fig, height=380)
 
 

@@ -9,18 +9,24 @@ from .base import ACCENT, COLORS, style
 
 
 def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go.Figure:
-    """The k-sweep: inertia (elbow marked), silhouette, Calinski-Harabasz, Davies-Bouldin, BIC."""
+    """The k-sweep: inertia (elbow marked), silhouette, Calinski-Harabasz, Davies-Bouldin, BIC.
+
+    Subplot titles take two lines (they fit five panels side by side); the elbow and the pick
+    are written once ("elbow and pick") when they are the same k, else one above, one below.
+    """
     from plotly.subplots import make_subplots
 
     panels = [
-        ("inertia", "Inertia (lower is tighter)"),
-        ("silhouette", "Silhouette (higher)"),
-        ("calinski_harabasz", "Calinski-Harabasz (higher)"),
-        ("davies_bouldin", "Davies-Bouldin (lower)"),
-        ("bic", "BIC (lower)"),
+        ("inertia", "Inertia<br>(lower is tighter)"),
+        ("silhouette", "Silhouette<br>(higher)"),
+        ("calinski_harabasz", "Calinski-Harabasz<br>(higher)"),
+        ("davies_bouldin", "Davies-Bouldin<br>(lower)"),
+        ("bic", "BIC<br>(lower)"),
     ]
     panels = [(c, t) for c, t in panels if c in frame and frame[c].notna().any()]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels])
+    fig = make_subplots(
+        rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.06
+    )
     for i, (column, _) in enumerate(panels, start=1):
         fig.add_trace(
             go.Scatter(
@@ -34,8 +40,8 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
             1,
             i,
         )
-        for k, color, label in ((elbow_k, COLORS[1], "elbow"), (recommended_k, COLORS[3], "pick")):
-            if k is not None and column in ("inertia", "silhouette"):
+        if column in ("inertia", "silhouette"):
+            for k, color, label, where in _marks(elbow_k, recommended_k):
                 row = frame[frame["k"] == k]
                 fig.add_trace(
                     go.Scatter(
@@ -43,15 +49,28 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
                         y=row[column],
                         mode="markers+text",
                         text=[label],
-                        textposition="top center",
+                        textposition=where,
                         marker={"size": 13, "color": color},
                         showlegend=False,
+                        cliponaxis=False,
                     ),
                     1,
                     i,
                 )
     fig.update_xaxes(title="k", dtick=1)
-    return style(fig, height=300)
+    style(fig, height=320)
+    fig.update_layout(margin={"t": 70})  # two-line subplot titles
+    return fig
+
+
+def _marks(elbow_k: int | None, recommended_k: int) -> list[tuple[int, str, str, str]]:
+    """(k, colour, label, text position) of the elbow and the pick, never on top of each other."""
+    if elbow_k == recommended_k:
+        return [(recommended_k, COLORS[3], "elbow and pick", "top center")]
+    marks = [(recommended_k, COLORS[3], "pick", "top center")]
+    if elbow_k is not None:
+        marks.append((elbow_k, COLORS[1], "elbow", "bottom center"))
+    return marks
 
 
 def sizes(segments) -> go.Figure:
