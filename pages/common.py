@@ -161,6 +161,22 @@ def act(call, *args, **kwargs) -> bool:
     return True
 
 
+def keep(defaults: dict) -> None:
+    """Widget values that survive a visit to another page: Streamlit forgets the state of a
+    widget that is not drawn, so each value is copied under ``kept_<key>`` and put back.
+    Widgets of these keys take no ``value`` argument (the default is given here)."""
+    for key, default in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state.get(f"kept_{key}", default)
+        st.session_state[f"kept_{key}"] = st.session_state[key]
+
+
+def words_list(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def flash(key: str, message: str) -> None:
     """Keep a success message to show after the rerun that follows an action."""
     st.session_state[f"{key}_flash"] = message

@@ -19,6 +19,11 @@ from segmentation.export.audiences import list_audiences
 ws = common.workspace()
 state = st.session_state
 AUTOMATIC = "(automatic)"
+KEPT = {  # kept when the user visits another page and comes back
+    "export_format": "csv", "export_contacts": AUTOMATIC, "export_min_size": 100,
+    "export_holdout": 0, "export_seed": 0, "export_base_rate": 2.0, "export_country": "",
+}  # fmt: skip
+common.keep(KEPT)
 LABELS = {
     "segment_id": "id", "segment": "segment", "selected": "chosen", "suppressed": "suppressed",
     "dropped_invalid": "no valid id", "rows": "to export", "holdout_rows": "holdout",
@@ -55,9 +60,11 @@ def choose(run) -> dict:
         key="export_format",
     )
     tables = [t.name for t in ws.tables(kind="customers")]
+    if state["export_contacts"] not in tables:
+        state["export_contacts"] = AUTOMATIC
     contacts = middle.selectbox("Contact table", [AUTOMATIC, *tables], key="export_contacts")
     contacts = None if contacts == AUTOMATIC else contacts
-    min_size = right.number_input("Minimum list size", 1, 10**7, 100, key="export_min_size")
+    min_size = right.number_input("Minimum list size", 1, 10**7, key="export_min_size")
     try:
         found = audiences.column_choices(ws, run.run_id, contacts)
     except SegmentationError as exc:
@@ -81,14 +88,16 @@ def choose(run) -> dict:
             key="export_value",
         )
     left, middle, right = st.columns(3)
-    holdout = left.number_input("Holdout (% of each segment)", 0, 50, 0, key="export_holdout")
-    seed = middle.number_input("Holdout seed", 0, 2**31 - 1, 0, key="export_seed")
+    holdout = left.number_input("Holdout (% of each segment)", 0, 50, key="export_holdout")
+    seed = middle.number_input("Holdout seed", 0, 2**31 - 1, key="export_seed")
     rate = right.number_input(
-        "Expected conversion rate (%)", 0.1, 99.0, 2.0, 0.1, key="export_base_rate"
+        "Expected conversion rate (%)", 0.1, 99.0, step=0.1, key="export_base_rate"
     )
+    if holdout:
+        left.caption("The holdout is written as a second file beside the list (not exported).")
     left, right = st.columns(2)
     country = left.text_input(
-        "Default country for phones", "", key="export_country", placeholder="e.g. GB or US",
+        "Default country for phones", key="export_country", placeholder="e.g. GB or US",
         help="For phone numbers written without a country code, when the customer's country "
         "is unknown.",
     )  # fmt: skip
@@ -114,10 +123,12 @@ def show_plan(plan: audiences.ExportPlan) -> None:
     cells[4].metric("In more than one choice", f"{plan.overlap:,}", border=True)
     report = plan.segments
     if plan.small:
-        small = ", ".join(str(s) for s in plan.small)
+        names = dict(zip(report["segment_id"], report["segment"], strict=True))
+        small = common.words_list([f"{names.get(s, s)}" for s in plan.small])
+        verb = "has" if len(plan.small) == 1 else "have"
         st.warning(
-            f"Segments {small}: fewer than {plan.options.min_size:,} customers. Ad platforms "
-            "refuse or do not serve lists this small."
+            f"{small} {verb} fewer than {plan.options.min_size:,} customers to export. Ad "
+            "platforms refuse or do not serve lists this small."
         )
     for note in plan.notes:
         st.caption(note)
@@ -163,21 +174,26 @@ except SegmentationError as exc:
     st.error(str(exc))
     st.stop()
 show_plan(plan)
+chosen = repr(options)  # a download is offered only for the choices it was made with
 if st.button("Export", type="primary", key="export_go", disabled=not plan.rows):
     with tempfile.TemporaryDirectory() as folder, st.spinner("Writing files"):
         out = Path(folder) / exportfiles.file_name(run.run_id, options["fmt"])
         try:
             result = audiences.export_audience(ws, run.run_id, out, location="download", **options)
-            state["export_download"] = (run.run_id, result.export_id, exportfiles.download_bundle(result))  # fmt: skip
+            files = exportfiles.download_files(result)
+            state["export_download"] = (run.run_id, chosen, result.export_id, files)
         except SegmentationError as exc:
             st.error(str(exc))
 ready = state.get("export_download")
-if ready and ready[0] == run.run_id:
-    name, data, mime = ready[2]
-    st.success(f"Export {ready[1]} is recorded in the log below.")
-    st.download_button(
-        f"Download {name}", data, file_name=name, mime=mime, key="export_file", on_click="ignore"
-    )
+if ready and ready[:2] == (run.run_id, chosen):
+    st.success(f"Export {ready[2]} is recorded in the log below.")
+    for role, name, data, mime in ready[3]:
+        st.download_button(
+            f"Download {name}" + (" (the holdout: do not target)" if role == "holdout" else ""),
+            data, file_name=name, mime=mime, key=f"export_file_{role}", on_click="ignore",
+        )  # fmt: skip
+elif ready and ready[0] == run.run_id:
+    st.caption("The choices changed since the last export: export again for a file to download.")
 st.subheader("Export log")
 log = exportlog.exports_frame(ws)
 if log.empty:

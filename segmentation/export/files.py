@@ -184,13 +184,33 @@ def file_name(run_id: str, fmt: str) -> str:
     return f"{run_id}-{fmt}.{extension}"
 
 
+_MIMES = {
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download_files(result: ExportResult) -> list[tuple[str, str, bytes, str]]:
+    """``(role, file name, bytes, mime type)`` of each written file, to offer one download
+    each: "CSV (one file)" with a holdout is two CSV files, the audience and the holdout."""
+    out = []
+    for f in result.files:
+        path = Path(f.path)
+        out.append(
+            (
+                f.role,
+                path.name,
+                path.read_bytes(),
+                _MIMES.get(path.suffix, "application/octet-stream"),
+            )
+        )
+    return out
+
+
 def download_bundle(result: ExportResult) -> tuple[str, bytes, str]:
     """``(file name, bytes, mime type)`` to offer for download: the one file, or a ZIP of all."""
-    mimes = {
-        ".csv": "text/csv",
-        ".zip": "application/zip",
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
+    mimes = _MIMES
     paths = [Path(f.path) for f in result.files]
     if len(paths) == 1:
         return (

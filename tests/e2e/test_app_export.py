@@ -92,3 +92,38 @@ def test_small_segments_are_flagged_on_the_page(monkeypatch, run_workspace, tmp_
     report = at.dataframe[0].value
     assert report.loc[report["rows"] < 250, "small"].all()
     assert not report.loc[report["rows"] >= 250, "small"].any()
+
+
+def test_format_and_holdout_are_kept_after_visiting_another_page(
+    monkeypatch, run_workspace, tmp_path
+):
+    at = export_page(monkeypatch, run_workspace, tmp_path)
+    at.selectbox(key="export_format").set_value("xlsx")
+    at.number_input(key="export_holdout").set_value(10).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/export.py").run()
+    assert not at.exception
+    assert at.selectbox(key="export_format").value == "xlsx"
+    assert at.number_input(key="export_holdout").value == 10
+
+
+def test_one_csv_with_a_holdout_is_two_csv_files_to_download(monkeypatch, run_workspace, tmp_path):
+    at = export_page(monkeypatch, run_workspace, tmp_path)
+    at.number_input(key="export_holdout").set_value(10).run()
+    at.button(key="export_go").click().run()
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [
+        "Download r1-csv.csv",
+        "Download r1-csv-holdout.csv (the holdout: do not target)",
+    ]
+
+
+def test_switching_the_format_takes_the_last_file_away(monkeypatch, run_workspace, tmp_path):
+    at = export_page(monkeypatch, run_workspace, tmp_path)
+    at.button(key="export_go").click().run()
+    assert len(at.get("download_button")) == 1
+    at.selectbox(key="export_format").set_value("parquet").run()
+    assert not at.exception
+    assert not at.get("download_button")
+    assert "export again for a file to download" in texts(at.caption)
