@@ -11,6 +11,7 @@ import streamlit as st
 from segmentation.access import configured_password, password_matches
 from segmentation.errors import SegmentationError
 from segmentation.features import summaries as stats
+from segmentation.features.build import default_as_of
 from segmentation.features.definitions import BEHAVIOURAL_FEATURES
 from segmentation.segment import runs
 from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
@@ -193,6 +194,12 @@ def show_flash(key: str, show=st.success) -> None:
 def _sample_of(_ws: Workspace, path: str, table: str, version: str):
     """A sample of a feature table for default choices (version: its load time)."""
     return stats.read_table(_ws, table, sample=50_000)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_as_of(_ws: Workspace, path: str, table: str, version: str):
+    """The as-of date a build of ``table`` uses by default (version: its load time)."""
+    return default_as_of(_ws, table)
 
 
 def saved_prep(ws: Workspace, table: str, numeric: list[str]) -> PrepConfig:

@@ -38,7 +38,14 @@ def build_section() -> None:
         key="features_own_date",
         help=FEATURE_HELP.get("as_of", "Default: the day after the last transaction date."),
     )
-    as_of = left.date_input("As of", key="features_as_of", disabled=not own_date)
+    default_day = common.cached_as_of(ws, str(ws.path), source, str(info.loaded_at))
+    if not own_date:  # shows the date the build will use, not today
+        state["features_as_of"] = default_day
+    as_of = left.date_input(
+        "As of", key="features_as_of", disabled=not own_date, format="YYYY-MM-DD"
+    )
+    if not own_date and default_day is None:
+        left.caption("As of the day after the table's latest date.")
     name = middle.text_input(
         "Feature table name", value=f"{source}_features", key=f"features_name_{source}"
     )
@@ -61,7 +68,7 @@ def build_section() -> None:
             ws=ws,
             source=source,
             name=name.strip() or None,
-            as_of=as_of if own_date else None,
+            as_of=as_of if own_date and as_of else None,
             replace=replace,
             top_categories=int(top),
             on_duplicate="first" if first else "refuse",

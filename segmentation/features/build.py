@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import InvalidParameterError, param_error
+from ..errors import InvalidParameterError, SegmentationError, param_error
 from ..ingest.roles import ROLES
 from ..progress import Progress, reporter
 from ..workspace import ColumnInfo, TableInfo, Workspace, quote_ident
 from .customers import customer_plan
 from .definitions import MAX_TOP_CATEGORIES, ON_DUPLICATE
 from .sql import MAX_NAME, Plan
-from .transactions import transaction_plan
+from .transactions import default_transaction_as_of, transaction_plan
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,20 @@ def _feature_table(
 
 
 # -- parameters ------------------------------------------------------------------------------
+def default_as_of(ws: Workspace, source: str) -> date | None:
+    """The as-of date :func:`build_features` uses for ``source`` when none is given: the day
+    after the last order of a transactions table. None for a customer table (the day after
+    its latest date column, decided during the build) or a table without the roles for it.
+    """
+    info = ws.table(source)
+    if info.kind != "transactions" or not {"customer_id", "timestamp"} <= set(info.roles):
+        return None
+    try:
+        return default_transaction_as_of(ws.cursor(), info, dict(info.roles))
+    except SegmentationError:
+        return None
+
+
 def parse_as_of(value: date | str | None) -> date | None:
     """A date from a date, a datetime or 'YYYY-MM-DD' text; None stays None.
 

@@ -148,6 +148,13 @@ def _top_categories(cur, scope: list[str], as_of: date, top: int) -> list[str]:
     return [r[0] for r in ranked]
 
 
+def default_transaction_as_of(cur, info: TableInfo, roles: dict[str, str]) -> date:
+    """The as-of date a build uses when none is given: the day after the last transaction date
+    (among rows with a customer id and a date)."""
+    types = {c.name: c.type for c in info.columns}
+    return _default_transaction_as_of(cur, info, roles, types, bool(info.options.get("text_clean")))
+
+
 def _default_transaction_as_of(cur, info: TableInfo, roles, types, clean: bool) -> date:
     """The day after the last transaction date among rows with a customer id and a date."""
     last = cur.execute(
