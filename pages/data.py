@@ -222,8 +222,8 @@ st.divider()
 tables = ws.tables()
 if not tables:
     st.info(
-        "The workspace has no tables yet. Upload a file above and press **Load**. For sample "
-        "data, run `make run` (it loads the sample files) or `segment demo`."
+        "The workspace has no tables yet. Upload a file above and press **Load**, or load the "
+        "sample data from the **Home** page."
     )
 else:
     names = [t.name for t in tables]

@@ -38,7 +38,7 @@ def test_data_page_on_an_empty_workspace_says_to_upload(monkeypatch, workspace_p
     at = data_page(monkeypatch, workspace_path)
     assert not at.exception
     assert "Upload a file above" in texts(at.info)
-    assert "segment demo" in texts(at.info)
+    assert "sample data from the **Home** page" in texts(at.info)
     assert [b.label for b in at.button] == ["Load"]
     assert at.button[0].disabled
     assert "data_table" not in [s.key for s in at.selectbox]
