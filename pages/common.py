@@ -4,6 +4,7 @@ messages and the one editor of features and transforms. (Not a page: app.py list
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 
 import streamlit as st
@@ -13,6 +14,7 @@ from segmentation.errors import SegmentationError
 from segmentation.features import summaries as stats
 from segmentation.features.build import default_as_of
 from segmentation.features.definitions import BEHAVIOURAL_FEATURES
+from segmentation.profiles.words import feature_words
 from segmentation.segment import runs
 from segmentation.segment.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
 from segmentation.segment.registry import Param
@@ -146,10 +148,35 @@ def attempt(call, text: str, **kwargs):
     try:
         return call(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m), **kwargs)
     except SegmentationError as exc:
-        st.error(str(exc))
+        error(exc)
         return None
     finally:
         box.empty()
+
+
+_CLI_HINTS = [  # the CLI's half of a message meant for both: the app shows its own half only
+    (re.compile(r"\s*\((?:--|`segment )[^()]*?, or ([^()]*)\)"), r" (\1)"),
+    (re.compile(r"\s*\((?:--|`segment )[^()]*\)"), ""),
+    (re.compile(r",? or (?:with |run )?`(?:segment |--)[^`]*`"), ""),
+    (re.compile(r"`segment [^`]*` or "), ""),
+    (re.compile(r",? or (?:[a-z ]+ )?with --[a-z-]+(?: [A-Z_=]+)?(?=[,.]|$)"), ""),
+    (re.compile(r"\s*\(or `segment [^`]*`\)"), ""),
+    (re.compile(r"\s*[A-Z][^.`]*`segment [^`]*`[^.]*\."), ""),
+    (re.compile(r" \(--[a-z-]+ [a-z]+, or ([^)]*)\)"), r" (\1)"),
+]
+
+
+def app_words(message: str) -> str:
+    """A library message without its command-line hints (``--table NAME``, `segment runs`),
+    which mean nothing in the app; the page's own hint ("on the Data page") stays."""
+    for pattern, replacement in _CLI_HINTS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def error(exc: Exception) -> None:
+    """Show a library error in the app's words."""
+    st.error(app_words(str(exc)))
 
 
 def act(call, *args, **kwargs) -> bool:
@@ -157,9 +184,14 @@ def act(call, *args, **kwargs) -> bool:
     try:
         call(*args, **kwargs)
     except SegmentationError as exc:
-        st.error(str(exc))
+        error(exc)
         return False
     return True
+
+
+def header_words(columns) -> dict:
+    """Column labels in words for a table of features (recency_days -> days since last order)."""
+    return {c: feature_words(c) for c in columns}
 
 
 def keep(defaults: dict) -> None:

@@ -10,6 +10,7 @@ from segmentation.errors import SegmentationError
 from segmentation.ingest.load import MAX_UPLOAD_MB, ingest_upload, update_roles
 from segmentation.ingest.roles import ROLES
 from segmentation.workspace import TABLE_KINDS, TableInfo
+from segmentation.workspace.types import type_words
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl", "gz"]
 DELIMITERS = ["Detect", "comma", "semicolon", "tab", "pipe", "whitespace"]
@@ -39,7 +40,7 @@ def load_files(files: list, options: dict) -> list[tuple[str, str]]:
         try:
             info = ingest_upload(ws, upload, upload.name, progress=report, **options)
         except SegmentationError as exc:
-            text = str(exc)
+            text = common.app_words(str(exc))
             outcomes.append(
                 ("error", text if text.startswith(upload.name) else f"{upload.name}: {text}")
             )
@@ -78,7 +79,7 @@ def show_roles(info: TableInfo) -> None:
         width=320,
     )
     edited = st.data_editor(
-        pd.DataFrame([c.to_dict() for c in info.columns]),
+        pd.DataFrame([c.to_dict() | {"type": type_words(c.type)} for c in info.columns]),
         key=f"data_roles_{info.name}",
         hide_index=True,
         disabled=["name", "type"],
@@ -94,7 +95,7 @@ def show_roles(info: TableInfo) -> None:
                 ws, info.name, dict(zip(edited["name"], edited["role"], strict=True)), kind
             )
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
         else:
             state["data_flash"] = [("success", f"Saved the roles and kind of {info.name}.")]
             st.rerun()
@@ -129,7 +130,7 @@ def show_quality(info: TableInfo) -> None:
         return st.column_config.NumberColumn(label, format="localized")
 
     st.dataframe(
-        q.get("per_column", []),
+        [c | {"type": type_words(c["type"])} for c in q.get("per_column", [])],
         hide_index=True,
         column_config={
             "name": "Column",
@@ -164,7 +165,7 @@ def show_manage(info: TableInfo) -> None:
             try:
                 ws.rename_table(info.name, new_name)
             except SegmentationError as exc:
-                st.error(str(exc))
+                common.error(exc)
             else:
                 state["data_pick"] = new_name
                 state["data_flash"] = [("success", f"Renamed {info.name} to {new_name}.")]
@@ -175,7 +176,7 @@ def show_manage(info: TableInfo) -> None:
         try:
             ws.drop_table(info.name)
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
         else:
             state["data_flash"] = [("success", f"Deleted {info.name}.")]
             st.rerun()

@@ -93,7 +93,7 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
     try:
         found = selection_profile(ws, run.run_id, ids)
     except SegmentationError as exc:
-        st.error(str(exc))
+        common.error(exc)
         return
     st.caption(
         f"{found.size:,} of {found.customers:,} customers ({found.size / found.customers:.1%}). "
@@ -117,7 +117,7 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
             try:
                 audience = save_audience(ws, run.run_id, name, ids, description=description)
             except SegmentationError as exc:
-                st.error(str(exc))
+                common.error(exc)
             else:
                 st.success(
                     f"Saved the audience **{audience.name}** ({audience.size:,} customers); the "
@@ -161,7 +161,7 @@ try:
     feature = None if colour == "Segment" else colour
     points = drawn(ws, proj, str(ws.path), str(run.created_at), proj.key, feature)
 except SegmentationError as exc:
-    st.error(str(exc))
+    common.error(exc)
     st.stop()
 st.caption(describe(proj, points))
 if view == "Density" and dims == 2:

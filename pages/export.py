@@ -68,7 +68,7 @@ def choose(run) -> dict:
     try:
         found = audiences.column_choices(ws, run.run_id, contacts)
     except SegmentationError as exc:
-        st.error(str(exc))
+        common.error(exc)
         st.stop()
     hashed = fmt in exportfiles.HASHED
     columns = st.multiselect(
@@ -171,7 +171,7 @@ try:
     options = choose(run)
     plan = audiences.plan_export(ws, run.run_id, readiness=True, **options)
 except SegmentationError as exc:
-    st.error(str(exc))
+    common.error(exc)
     st.stop()
 show_plan(plan)
 chosen = repr(options)  # a download is offered only for the choices it was made with
@@ -183,7 +183,7 @@ if st.button("Export", type="primary", key="export_go", disabled=not plan.rows):
             files = exportfiles.download_files(result)
             state["export_download"] = (run.run_id, chosen, result.export_id, files)
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
 ready = state.get("export_download")
 if ready and ready[:2] == (run.run_id, chosen):
     st.success(f"Export {ready[2]} is recorded in the log below.")

@@ -105,7 +105,8 @@ def show_table(table: str) -> None:
     )
     numeric = stats.numeric_columns(ws, table)
     with preview:
-        st.dataframe(ws.preview(table, 200), hide_index=True)
+        frame = ws.preview(table, 200)
+        st.dataframe(frame, hide_index=True, column_config=common.header_words(frame.columns))
     with shapes:
         left, right = st.columns([3, 1])
         column = left.selectbox("Feature", numeric, key=f"features_hist_{table}", width=360)

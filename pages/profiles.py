@@ -52,7 +52,7 @@ def names_section(profile: profiles.RunProfile) -> None:
             names = dict(zip(edited["segment_id"], edited["segment"], strict=True))
             rename_segments(ws, profile.run_id, names)
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
         else:
             state["profiles_names_version"] += 1
             state["profiles_flash"] = "Saved the names."
@@ -153,7 +153,7 @@ try:
     profiles.save_segment_names(ws, profile)  # the names it generated, for "Segment N" only
     profile = profile.renamed(runs.get_run(ws, run.run_id))
 except SegmentationError as exc:
-    st.error(str(exc))
+    common.error(exc)
     st.stop()
 if flash := state.pop("profiles_flash", None):
     st.success(flash)
