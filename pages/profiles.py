@@ -11,7 +11,7 @@ from segmentation.errors import SegmentationError
 from segmentation.profiles import build as profiles
 from segmentation.profiles import report
 from segmentation.profiles.naming import rename_segments
-from segmentation.profiles.words import feature_words
+from segmentation.profiles.words import feature_words, return_rate_note
 from segmentation.segment import runs
 
 ws = common.workspace()
@@ -44,18 +44,22 @@ def names_section(profile: profiles.RunProfile) -> None:
             "share": st.column_config.NumberColumn("Share", format="percent"),
             "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
             "action": st.column_config.TextColumn("Suggested action"),
-            "description": st.column_config.TextColumn("Description"),
+            "description": st.column_config.TextColumn("Description", width="large"),
         },
     )
     if st.button("Save names", key="profiles_save"):
+        names = dict(zip(edited["segment_id"], edited["segment"], strict=True))
+        changed = {i: n for i, n in names.items() if n != profile.names.get(i)}
+        if not changed:
+            st.info("No name changed: edit a name in the table first.")
+            return
         try:  # all or nothing; only the names that changed are written
-            names = dict(zip(edited["segment_id"], edited["segment"], strict=True))
             rename_segments(ws, profile.run_id, names)
         except SegmentationError as exc:
             common.error(exc)
         else:
             state["profiles_names_version"] += 1
-            state["profiles_flash"] = "Saved the names."
+            state["profiles_flash"] = f"Saved {common.words_list(list(changed.values()))}."
             st.rerun()
 
 
@@ -80,6 +84,9 @@ def segment_tab(profile: profiles.RunProfile, names: dict[int, str]) -> None:
     cells[3].metric("Rule precision", f"{s.rule_precision:.0%}", border=True, help=rule_help)
     cells[4].metric("Rule recall", f"{s.rule_recall:.0%}", border=True, help=rule_help)
     st.write(s.description)
+    returns = s.features.get("return_rate")
+    if note := return_rate_note(returns.mean if returns else None):
+        st.caption(note)
     if s.action:
         st.info(f"**Suggested action** (a suggestion, not a rule): {s.action}")
     rules = " — or — ".join(f"`{r}`" for r in s.rules) or "no simple rule isolates it"

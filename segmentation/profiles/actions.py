@@ -20,17 +20,25 @@ PLAYBOOK: dict[str, str] = {
     "upsell": "Upsell: higher-value products, bundles and the loyalty programme.",
     "win back": "Win back: personal e-mails, their favourite products and a strong offer.",
     "let go": "Let go: one low-cost reactivation campaign at most; do not spend much.",
+    "returns": "Look into returns first: find out why they send so much back (sizes, "
+    "descriptions, quality) before selling them more.",
 }
+RETURNS_INDEX = 300.0  # a return rate three times everyone's: returns come before any upsell
 
 
 def suggest_action(run: Run, segment_id: int, index: pd.Series) -> str | None:
     """A suggested next step from an RFM-style playbook (reward, nurture, upsell, win back,
     let go): the standard action of an RFM segment, else read from the recency, frequency and
-    monetary indices. None when those features are missing."""
+    monetary indices; a segment that returns far more than everyone (return rate index of
+    :data:`RETURNS_INDEX` or more) is told to look into returns first. None when those features
+    are missing."""
     if run.algorithm == "rfm" and 1 <= segment_id <= len(rfm.SEGMENTS):
         return rfm.ACTIONS[rfm.segment_name(segment_id)]
     if segment_id == 0:
         return None
+    returns = clean(index.get("return_rate"))
+    if returns is not None and returns >= RETURNS_INDEX:
+        return PLAYBOOK["returns"]
     recency = index.get("recency_days")
     value = [v for v in (index.get("frequency"), index.get("monetary")) if clean(v) is not None]
     if clean(recency) is None or not value:

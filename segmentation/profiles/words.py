@@ -66,3 +66,17 @@ def format_value(feature: str, value: float | None) -> str:
     if abs(value) >= 10 or float(value).is_integer():
         return f"{value:,.1f}".removesuffix(".0")
     return f"{value:.2g}" if abs(value) < 1 else f"{value:.1f}"
+
+
+def return_rate_note(rate: float | None) -> str | None:
+    """What a return rate over 100% means, said once beside it (None when nothing to say).
+
+    >>> return_rate_note(2.5)[:30]
+    'A return rate of 250%: these c'
+    """
+    if rate is None or not rate > 1:
+        return None
+    return (
+        f"A return rate of {rate:.0%}: these customers returned more than they bought in the "
+        "period, often returns of purchases made before it."
+    )

@@ -76,7 +76,7 @@ def test_renaming_in_the_editor_saves_the_names(monkeypatch, tmp_path, template)
     at = profiles_page(monkeypatch, tmp_path, path)
     at = edit_names(at, {0: "Sleepers", 3: "VIP club"})
     assert not at.exception and not at.error
-    assert "Saved the names." in texts(at.success)
+    assert "Saved Sleepers and VIP club." in texts(at.success)
     run = runs.get_run(open_workspace(path), "r1")
     assert [run.segments[0].name, run.segments[3].name] == ["Sleepers", "VIP club"]
     assert at.data_editor[0].value["segment"].tolist()[0] == "Sleepers"
@@ -92,3 +92,10 @@ def test_a_duplicate_name_shows_an_error_and_changes_nothing(monkeypatch, tmp_pa
     assert not at.exception
     assert "names must be unique within a run" in texts(at.error)
     assert [s.name for s in runs.get_run(open_workspace(path), "r1").segments] == before
+
+
+def test_saving_unchanged_names_says_nothing_changed(monkeypatch, tmp_path, template):
+    at = profiles_page(monkeypatch, tmp_path, with_run(template, tmp_path))
+    at = edit_names(at, {})
+    assert not at.exception and not at.success
+    assert "No name changed" in texts(at.info)

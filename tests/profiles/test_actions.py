@@ -25,3 +25,14 @@ def test_suggested_actions_follow_the_playbook(ws, kmeans):
     best = pd.Series({"recency_days": 20.0, "frequency": 300.0, "monetary": 400.0})
     assert profiles.suggest_action(run, 1, best) == profiles.PLAYBOOK["reward"]
     assert profiles.suggest_action(run, 1, pd.Series({"age": 90.0})) is None
+
+
+def test_a_segment_that_returns_much_more_is_not_told_to_upsell(ws, kmeans):
+    run = runs.get_run(ws, kmeans.run_id)
+    returners = pd.Series(
+        {"recency_days": 60.0, "frequency": 110.0, "monetary": 100.0, "return_rate": 640.0}
+    )
+    assert profiles.suggest_action(run, 1, returners) == profiles.PLAYBOOK["returns"]
+    usual = returners.copy()
+    usual["return_rate"] = 120.0
+    assert profiles.suggest_action(run, 1, usual) == profiles.PLAYBOOK["upsell"]

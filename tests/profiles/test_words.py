@@ -19,3 +19,11 @@ def test_values_read_as_people_write_them():
     assert naming.format_value("frequency", None) == "—"
     assert naming.feature_words("share_home_garden") == "share of home garden"
     assert naming.is_rate("share_toys") and not naming.is_rate("monetary")
+
+
+def test_a_return_rate_over_100_percent_is_explained():
+    from segmentation.profiles.words import return_rate_note
+
+    assert "returned more than they bought" in return_rate_note(2.5)
+    assert "250%" in return_rate_note(2.5)
+    assert return_rate_note(0.51) is None and return_rate_note(None) is None
