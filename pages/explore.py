@@ -16,6 +16,7 @@ from segmentation.explore.project import is_cached, project
 from segmentation.explore.result import Projection
 from segmentation.explore.selection import selected_customers, selection_profile
 from segmentation.export.audiences import save_audience
+from segmentation.features.shown import chosen_features
 from segmentation.segment import runs
 
 ws = common.workspace()
@@ -76,16 +77,9 @@ def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
             "half a minute for 20,000 customers). The map is kept, so it opens at once next time."
         )
         st.stop()
-    bar = st.progress(0.0, text="Starting UMAP")
-    try:
-        project(
-            ws,
-            run.run_id,
-            progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-            **params,
-        )
-    finally:
-        bar.empty()
+    fitted = common.attempt(partial(project, ws, run.run_id, **params), "Fitting UMAP")
+    if fitted is None:
+        st.stop()  # stopped, or an error said above
 
 
 def show_selection(run: runs.Run, ids: list[str]) -> None:
@@ -95,9 +89,12 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
     except SegmentationError as exc:
         common.error(exc)
         return
+    used = len(chosen_features(run.recipe))
+    shown = len(found.features.dropna(subset=["index"]))
     st.caption(
         f"{found.size:,} of {found.customers:,} customers ({found.size / found.customers:.1%}). "
-        "Index = the selection's mean / everyone's mean x 100."
+        "Index = the selection's mean / everyone's mean x 100. "
+        + (f"The first {shown} of the run's {used} features are shown." if used > shown else "")
     )
     left, right = st.columns(2)
     left.plotly_chart(explore_charts.selection_index(found.features), key="explore_sel_index")
@@ -183,8 +180,12 @@ else:
             key=CHART,
             on_select=partial(remember_selection, proj),
             selection_mode=("lasso", "box"),
+            config={"displayModeBar": True},
         )
-        st.caption("Draw a lasso or a box to select customers; double-click the chart to clear.")
+        st.caption(
+            "Draw around customers to select them (the lasso is on; the box and zoom are in "
+            "the chart's toolbar); double-click the chart to clear."
+        )
     else:
         st.plotly_chart(figure, key="explore_chart_3d")
         st.caption("Drag to turn the map; selections work on the 2-D map.")

@@ -51,6 +51,7 @@ def projection_map(
     if dims == 2:
         fig.update_xaxes(title=axis_titles[0], zeroline=False)
         fig.update_yaxes(title=axis_titles[1], zeroline=False)
+        fig.update_layout(dragmode="lasso")  # the map is for selecting: the lasso is on
         if loadings is not None:
             _add_arrows(fig, points, loadings)
     else:

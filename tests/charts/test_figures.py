@@ -68,3 +68,11 @@ def test_a_skewed_feature_is_coloured_on_a_log_scale():
     assert "1,000" in marker["colorbar"]["ticktext"]
     even = explore.colour_marker(np.random.default_rng(0).normal(50, 5, 2000), "age")
     assert "tickvals" not in even["colorbar"]
+
+
+def test_the_2d_map_opens_with_the_lasso_on():
+    points = pd.DataFrame(
+        {"customer_id": ["a", "b"], "segment": ["S", "S"], "x": [0.0, 1.0], "y": [1.0, 0.0]}
+    )
+    fig = explore.projection_map(points, axis_titles=("PC1", "PC2"), segments=["S"])
+    assert fig.layout.dragmode == "lasso"

@@ -141,6 +141,7 @@ def test_a_selection_is_profiled_and_saved_as_an_audience(
     assert not at.exception
     assert "Selected customers: 40" in texts(at.subheader)
     assert "40 of 600 customers (6.7%)" in texts(at.caption)
+    assert "The first 6 of the run's 8 features are shown." in texts(at.caption)
     segments = at.dataframe[-2].value
     assert segments["selected"].sum() == 40
     assert sorted(at.dataframe[-1].value["customer_id"]) == sorted(chosen)
