@@ -210,6 +210,12 @@ def words_list(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def show_messages(messages: list[tuple[str, str]]) -> None:
+    """Show ``(level, text)`` messages: success, warning or error."""
+    for level, text in messages:
+        {"success": st.success, "warning": st.warning, "error": st.error}[level](text)
+
+
 def flash(key: str, message: str) -> None:
     """Keep a success message to show after the rerun that follows an action."""
     st.session_state[f"{key}_flash"] = message

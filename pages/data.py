@@ -9,6 +9,7 @@ from pages import common
 from segmentation.errors import SegmentationError
 from segmentation.ingest.load import MAX_UPLOAD_MB, ingest_upload, update_roles
 from segmentation.ingest.roles import ROLES
+from segmentation.readable import shown
 from segmentation.workspace import TABLE_KINDS, TableInfo
 from segmentation.workspace.types import type_words
 
@@ -21,11 +22,6 @@ ws = common.workspace()
 state = st.session_state
 state.setdefault("data_upload_round", 0)  # a new round empties the uploader after a load
 state.setdefault("data_outcomes", [])
-
-
-def show_messages(messages: list[tuple[str, str]]) -> None:
-    for level, text in messages:
-        {"success": st.success, "warning": st.warning, "error": st.error}[level](text)
 
 
 def load_files(files: list, options: dict) -> list[tuple[str, str]]:
@@ -183,7 +179,7 @@ def show_manage(info: TableInfo) -> None:
 
 
 st.title("Data")
-show_messages(state.pop("data_flash", []))
+common.show_messages(state.pop("data_flash", []))
 files = st.file_uploader(
     "Upload customer or transaction files",
     type=FILE_TYPES,
@@ -217,7 +213,7 @@ if st.button("Load", type="primary", disabled=not files):
     state["data_outcomes"] = load_files(files, options)
     state["data_upload_round"] += 1
     st.rerun()
-show_messages(state["data_outcomes"])
+common.show_messages(state["data_outcomes"])
 
 st.divider()
 tables = ws.tables()
@@ -239,7 +235,7 @@ else:
         ["Preview", "Columns and roles", "Quality", "Rename or delete"]
     )
     with preview:
-        st.dataframe(ws.preview(chosen.name, limit=100), hide_index=True)
+        st.dataframe(shown(ws.preview(chosen.name, limit=100)), hide_index=True)
         st.caption(f"The first rows of {chosen.rows:,}.")
     with columns:
         show_roles(chosen)

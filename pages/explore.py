@@ -17,6 +17,7 @@ from segmentation.explore.result import Projection
 from segmentation.explore.selection import selected_customers, selection_profile
 from segmentation.export.audiences import save_audience
 from segmentation.features.shown import chosen_features
+from segmentation.readable import shown
 from segmentation.segment import runs
 
 ws = common.workspace()
@@ -90,11 +91,11 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
         common.error(exc)
         return
     used = len(chosen_features(run.recipe))
-    shown = len(found.features.dropna(subset=["index"]))
+    drawn_n = len(found.features.dropna(subset=["index"]))
     st.caption(
         f"{found.size:,} of {found.customers:,} customers ({found.size / found.customers:.1%}). "
         "Index = the selection's mean / everyone's mean x 100. "
-        + (f"The first {shown} of the run's {used} features are shown." if used > shown else "")
+        + (f"The first {drawn_n} of the run's {used} features are shown." if used > drawn_n else "")
     )
     left, right = st.columns(2)
     left.plotly_chart(explore_charts.selection_index(found.features), key="explore_sel_index")
@@ -104,7 +105,7 @@ def show_selection(run: runs.Run, ids: list[str]) -> None:
         hide_index=True,
         column_config={"share_of_selection": share, "share_of_segment": share},
     )
-    st.dataframe(found.members, hide_index=True, height=240)
+    st.dataframe(shown(found.members), hide_index=True, height=240)
     if len(found.members) < found.size:
         st.caption(f"The first {len(found.members):,} customers by id are listed.")
     with st.form("explore_save"):

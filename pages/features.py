@@ -11,6 +11,7 @@ from segmentation.features import summaries as stats
 from segmentation.features.build import build_features
 from segmentation.features.definitions import FEATURE_HELP
 from segmentation.ingest.roles import ROLES
+from segmentation.readable import shown
 from segmentation.workspace.types import type_class
 
 ws = common.workspace()
@@ -106,7 +107,9 @@ def show_table(table: str) -> None:
     numeric = stats.numeric_columns(ws, table)
     with preview:
         frame = ws.preview(table, 200)
-        st.dataframe(frame, hide_index=True, column_config=common.header_words(frame.columns))
+        st.dataframe(
+            shown(frame), hide_index=True, column_config=common.header_words(frame.columns)
+        )
     with shapes:
         left, right = st.columns([3, 1])
         column = left.selectbox("Feature", numeric, key=f"features_hist_{table}", width=360)

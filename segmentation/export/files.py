@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SegmentationError
 from ..ingest.files import file_sha256
+from ..readable import tidy_floats
 from .model import ExportFile, ExportPlan, ExportResult
 
 FORMATS = {
@@ -135,6 +136,7 @@ def _groups(frame: pd.DataFrame, plan: ExportPlan):
 
 
 def _write(frame: pd.DataFrame, path: Path, kind: str, plan: ExportPlan) -> None:
+    frame = tidy_floats(frame)  # 5086.935, not 5086.935000000001
     if kind in HASHED:
         path.write_bytes(_csv_bytes(frame.drop(columns=list(KEY_COLUMNS)), safe=False))
     elif kind == "csv":

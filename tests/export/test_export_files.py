@@ -61,3 +61,14 @@ def test_formula_injection_is_neutralized_in_csv_and_excel_not_in_numbers(ws, tm
     assert cell.value == '\'=HYPERLINK("http://x","y")' and cell.data_type == "s"
     numbers = exportfiles.neutralize(pd.DataFrame({"n": [-1.5, 2.0], "t": ["-1", "@x"]}))
     assert numbers["n"].tolist() == [-1.5, 2.0] and numbers["t"].tolist() == ["'-1", "'@x"]
+
+
+def test_exported_numbers_carry_no_float_noise(ws, tmp_path):
+    features = ("monetary", "aov", "return_rate")
+    audiences.export_audience(ws, "r1", tmp_path / "n.csv", columns=features)
+    text = (tmp_path / "n.csv").read_text()
+    values = [
+        v for row in csv.DictReader(io.StringIO(text)) for k, v in row.items() if k in features
+    ]
+    assert values and all(len(v.split(".")[-1]) <= 10 for v in values if "." in v)
+    assert "e-1" not in text and "000000000" not in text
