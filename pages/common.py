@@ -70,11 +70,24 @@ def sign_in() -> None:
 
 
 # -- pickers --------------------------------------------------------------------------------------
-def pick_table(tables: Sequence[TableInfo], label: str, key: str) -> TableInfo:
-    """A table selectbox that keeps its choice under ``key`` (the last table by default)."""
+def next_table(tables: Sequence[TableInfo], prefer: Sequence[str]) -> str:
+    """The table the next step needs: the newest of the first kind in ``prefer`` that has one
+    (a transactions table for Features, a feature table for Segment), else the newest."""
+    for kind in prefer:
+        found = [t.name for t in tables if t.kind == kind]
+        if found:
+            return found[-1]
+    return tables[-1].name
+
+
+def pick_table(
+    tables: Sequence[TableInfo], label: str, key: str, prefer: Sequence[str] = ()
+) -> TableInfo:
+    """A table selectbox that keeps its choice under ``key`` (by default the newest table of
+    the first ``prefer``red kind, see :func:`next_table`)."""
     names = [t.name for t in tables]
     if st.session_state.get(key) not in names:
-        st.session_state[key] = names[-1]
+        st.session_state[key] = next_table(tables, prefer)
     chosen = st.selectbox(label, names, key=key, width=420)
     return next(t for t in tables if t.name == chosen)
 

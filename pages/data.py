@@ -226,8 +226,8 @@ else:
     names = [t.name for t in tables]
     if "data_pick" in state:
         state["data_table"] = state.pop("data_pick")
-    if state.get("data_table") not in names:
-        state["data_table"] = names[-1]
+    if state.get("data_table") not in names:  # the table the next step (Features) needs
+        state["data_table"] = common.next_table(tables, ("transactions",))
     picked = st.selectbox("Table", names, key="data_table", width=420)
     chosen = next(t for t in tables if t.name == picked)
     show_source(chosen)

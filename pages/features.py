@@ -24,9 +24,8 @@ def build_section() -> None:
     if not sources:
         st.info("Load a transactions or customer table on the **Data** page first.")
         return
-    names = [t.name for t in sources]
-    source = st.selectbox("Source table", names, key="features_source", width=420)
-    info = next(t for t in sources if t.name == source)
+    info = common.pick_table(sources, "Source table", "features_source", prefer=("transactions",))
+    source = info.name
     roles = info.roles
     st.caption(
         f"{info.kind.capitalize()} table, {info.rows:,} rows. Roles: "

@@ -231,7 +231,7 @@ if not tables:
         "with one row per customer on the **Data** page)."
     )
     st.stop()
-info = common.pick_table(tables, "Customer table", "segment_table")
+info = common.pick_table(tables, "Customer table", "segment_table", prefer=("features",))
 table = info.name
 prep = prep_choices(info)
 sweep_section(table, prep)

@@ -21,3 +21,15 @@ def test_home_lists_the_steps_and_loads_the_sample_data(monkeypatch, workspace_p
         "sample_customers": "customers",
     }
     assert "home_sample" not in [b.key for b in at.button]
+
+
+def test_table_pickers_default_to_the_table_the_next_step_needs(monkeypatch, workspace_path):
+    from segmentation.demo.sample import load_demo
+
+    load_demo(open_workspace(workspace_path))  # transactions first, customers last
+    at = make_app(monkeypatch, workspace_path).run()
+    at.switch_page("pages/data.py").run()
+    assert at.selectbox(key="data_table").value == "sample_transactions"
+    at.switch_page("pages/features.py").run()
+    assert not at.exception
+    assert at.selectbox(key="features_source").value == "sample_transactions"
