@@ -17,6 +17,7 @@ from segmentation.explore.result import Projection
 from segmentation.explore.selection import selected_customers, selection_profile
 from segmentation.export.audiences import save_audience
 from segmentation.features.shown import chosen_features
+from segmentation.profiles.words import feature_words
 from segmentation.readable import shown
 from segmentation.segment import runs
 
@@ -172,7 +173,9 @@ else:
         features=points.features,
         colour=points.colour,
         segments=[s.name for s in run.segments],
-        loadings=proj.loadings if dims == 2 else None,
+        loadings=None
+        if dims == 3 or proj.loadings is None
+        else proj.loadings.rename(index=feature_words),
         revision=proj.key,
     )
     if dims == 2:

@@ -124,6 +124,116 @@ def upload_and_load(page, path: Path) -> None:
     load.click()
 
 
+# -- clicking through the app in Chromium ------------------------------------------------------
+def wait_idle(page) -> None:
+    """Wait until the script run of the page is over (Streamlit marks the app root)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.get_by_test_id("stStatusWidget").filter(has_text="Running").wait_for(state="hidden")
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, level=1).wait_for()
+    wait_idle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    if box.input_value() == option:
+        return
+    # The arrow lists every option (typing in the box would filter them). The list closes when
+    # the page scrolls, so the box is scrolled into view first and the arrow tried again if
+    # the list closed at once.
+    opener = page.get_by_test_id("stSelectbox").filter(has=box).get_by_role("button", name="Open")
+    item = page.get_by_role("option", name=option, exact=True)
+    box.scroll_into_view_if_needed()
+    for attempt in range(3):
+        next_frames(page)
+        if box.get_attribute("aria-expanded") != "true":
+            opener.click()
+        try:
+            item.wait_for(timeout=5_000)
+            break
+        except _playwright_timeout():
+            if attempt == 2:
+                raise
+    item.click()
+    page.wait_for_function(
+        "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
+        ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
+        arg=[label, option],
+    )
+    wait_idle(page)
+
+
+def next_frames(page) -> None:
+    """Let the browser paint twice (a scroll's events are delivered by then)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def set_number(page, label: str, value: int) -> None:
+    box = page.get_by_test_id("stNumberInput").filter(has_text=label).get_by_role("spinbutton")
+    box.fill(str(value))
+    box.press("Enter")
+    page.wait_for_function("([el, v]) => el.value === v", arg=[box.element_handle(), str(value)])
+    wait_idle(page)
+
+
+def metric(page, label: str) -> str:
+    """The value of the ``st.metric`` labelled ``label``."""
+    found = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return found.first.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def snapshot(page, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the window is
+    made as tall as that block for the shot."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stAppViewContainer', 'stSidebarContent']"
+        ".map(id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 8000)})
+    try:
+        page.wait_for_timeout(500)  # only for the picture: widgets re-lay out at the new size
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+
+
+class Steps:
+    """Names the step under way; a failure saves a screenshot named after it in test-artifacts/,
+    then re-raises. With SEGMENT_SCREENSHOTS=1 every step's end is saved too."""
+
+    def __init__(self, page, prefix: str) -> None:
+        self.page, self.prefix = page, prefix
+        self.always = os.environ.get("SEGMENT_SCREENSHOTS") == "1"
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.save(f"{name}-failed")
+            raise
+        if self.always:
+            self.save(name)
+
+    def save(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            snapshot(self.page, ARTIFACTS / f"{self.prefix}-{name}.png")
+        except Exception as exc:  # the page may be gone; the test's own error matters more
+            print(f"no screenshot of {name}: {exc}")
+
+
+def _playwright_timeout():
+    return pytest.importorskip("playwright.sync_api").TimeoutError
+
+
 # -- Streamlit AppTest ------------------------------------------------------------------------
 def make_app(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
     monkeypatch.setenv("SEGMENT_WORKSPACE", str(path))

@@ -41,7 +41,7 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
             i,
         )
         if column in ("inertia", "silhouette"):
-            for k, color, label, where in _marks(elbow_k, recommended_k):
+            for k, color, label, where in _marks(elbow_k, recommended_k, column):
                 row = frame[frame["k"] == k]
                 fig.add_trace(
                     go.Scatter(
@@ -63,13 +63,17 @@ def sweep(frame: pd.DataFrame, *, elbow_k: int | None, recommended_k: int) -> go
     return fig
 
 
-def _marks(elbow_k: int | None, recommended_k: int) -> list[tuple[int, str, str, str]]:
-    """(k, colour, label, text position) of the elbow and the pick, never on top of each other."""
+def _marks(elbow_k: int | None, recommended_k: int, column: str) -> list[tuple[int, str, str, str]]:
+    """(k, colour, label, text position) of the elbow and the pick, never on top of each other
+    nor on the subplot title: below the silhouette's peak, beside inertia's falling curve."""
+    first, second = (
+        ("bottom center", "top center") if column == "silhouette" else ("top right", "bottom left")
+    )
     if elbow_k == recommended_k:
-        return [(recommended_k, COLORS[3], "elbow and pick", "top center")]
-    marks = [(recommended_k, COLORS[3], "pick", "top center")]
+        return [(recommended_k, COLORS[3], "elbow and pick", first)]
+    marks = [(recommended_k, COLORS[3], "pick", first)]
     if elbow_k is not None:
-        marks.append((elbow_k, COLORS[1], "elbow", "bottom center"))
+        marks.append((elbow_k, COLORS[1], "elbow", second))
     return marks
 
 
@@ -132,7 +136,10 @@ def stability_bars(frame: pd.DataFrame, names: dict[int, str], threshold: float)
             hovertemplate="%{x}: %{y:.2f}<extra></extra>",
         )
     )
-    fig.add_hline(y=threshold, line_dash="dash", annotation_text="unstable below")
+    fig.add_hline(
+        y=threshold, line_dash="dash", annotation_text="unstable below",
+        annotation_position="bottom left", annotation_bgcolor="rgba(255,255,255,0.8)",
+    )  # fmt: skip
     fig.update_yaxes(title="Jaccard (best match)", range=[0, 1])
     return style(fig, height=280)
 

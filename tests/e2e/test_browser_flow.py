@@ -7,20 +7,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import subprocess
 import sys
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import ARTIFACTS, ROOT, App, upload_and_load
-
-PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
-
+from helpers import (
+    ROOT,
+    App,
+    Steps,
+    choose,
+    metric,
+    open_page,
+    set_number,
+    upload_and_load,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -70,113 +73,8 @@ def write_contacts(day: Path, out: Path) -> dict[str, tuple[str, str]]:
     return contacts
 
 
-def wait_idle(page) -> None:
-    """Wait until the script run of the page is over (Streamlit marks the app root)."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-    page.get_by_test_id("stStatusWidget").filter(has_text="Running").wait_for(state="hidden")
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=title, level=1).wait_for()
-    wait_idle(page)
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    if box.input_value() == option:
-        return
-    # The arrow lists every option (typing in the box would filter them). The list closes when
-    # the page scrolls, so the box is scrolled into view first and the arrow tried again if
-    # the list closed at once.
-    opener = page.get_by_test_id("stSelectbox").filter(has=box).get_by_role("button", name="Open")
-    item = page.get_by_role("option", name=option, exact=True)
-    box.scroll_into_view_if_needed()
-    for attempt in range(3):
-        next_frames(page)
-        if box.get_attribute("aria-expanded") != "true":
-            opener.click()
-        try:
-            item.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    item.click()
-    page.wait_for_function(
-        "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
-        ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
-        arg=[label, option],
-    )
-    wait_idle(page)
-
-
-def next_frames(page) -> None:
-    """Let the browser paint twice (a scroll's events are delivered by then)."""
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-
-
-def set_number(page, label: str, value: int) -> None:
-    box = page.get_by_test_id("stNumberInput").filter(has_text=label).get_by_role("spinbutton")
-    box.fill(str(value))
-    box.press("Enter")
-    page.wait_for_function("([el, v]) => el.value === v", arg=[box.element_handle(), str(value)])
-    wait_idle(page)
-
-
-def metric(page, label: str) -> str:
-    """The value of the ``st.metric`` labelled ``label``."""
-    found = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return found.first.get_by_test_id("stMetricValue").inner_text().strip()
-
-
 def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-
-
-def snapshot(page, path: Path) -> None:
-    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the window is
-    made as tall as that block for the shot."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...['stMain', 'stAppViewContainer', 'stSidebarContent']"
-        ".map(id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
-    )
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 8000)})
-    try:
-        page.wait_for_timeout(500)  # only for the picture: widgets re-lay out at the new size
-        page.screenshot(path=str(path), full_page=True)
-    finally:
-        page.set_viewport_size(size)
-
-
-class Steps:
-    """Names the step under way; a failure saves a screenshot named after it in test-artifacts/,
-    then re-raises. With SEGMENT_SCREENSHOTS=1 every step's end is saved too."""
-
-    def __init__(self, page, prefix: str) -> None:
-        self.page, self.prefix = page, prefix
-        self.always = os.environ.get("SEGMENT_SCREENSHOTS") == "1"
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        try:
-            yield
-        except BaseException:
-            self.save(f"{name}-failed")
-            raise
-        if self.always:
-            self.save(name)
-
-    def save(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        try:
-            snapshot(self.page, ARTIFACTS / f"{self.prefix}-{name}.png")
-        except Exception as exc:  # the page may be gone; the test's own error matters more
-            print(f"no screenshot of {name}: {exc}")
 
 
 def download(page, button_name: str, folder: Path) -> Path:
@@ -238,7 +136,7 @@ def test_the_whole_flow_in_the_browser(app: App, page, tmp_path: Path):
         open_page(page, "Segment")
         choose(page, "Customer table", "t_2010_12_01_features")
         assert page.get_by_role("combobox", name="Algorithm").input_value() == "k-means"
-        set_number(page, "N clusters", 4)
+        set_number(page, "Number of segments", 4)
         page.get_by_role("button", name="Run", exact=True).click()
         page.get_by_test_id("stMetricLabel").get_by_text("Silhouette").wait_for()
         wait_idle(page)
@@ -318,18 +216,16 @@ def test_the_whole_flow_in_the_browser(app: App, page, tmp_path: Path):
         holdout_rows = int(metric(page, "Holdout").replace(",", ""))
         assert metric(page, "Customers to export") == f"{customers - holdout_rows:,}"
         page.get_by_role("button", name="Export", exact=True).click()
-        bundle = f"Download {run_id}-csv-export.zip"
-        page.get_by_test_id("stDownloadButton").get_by_role("button", name=bundle).wait_for()
-        archive = download(page, bundle, downloads)
+        # "CSV (one file)" with a holdout: two CSV files, one download each (no ZIP).
+        first = f"Download {run_id}-csv.csv"
+        page.get_by_test_id("stDownloadButton").get_by_role("button", name=first).wait_for()
+        audience_bytes = download(page, first, downloads).read_bytes()
+        second = f"Download {run_id}-csv-holdout.csv (the holdout: do not target)"
+        holdout_bytes = download(page, second, downloads).read_bytes()
         wait_idle(page)
         page.get_by_test_id("stDataFrame").last.wait_for()  # the export log
 
     # The CSV export: audience and holdout, disjoint, together every customer of the run.
-    with zipfile.ZipFile(archive) as bundle_zip:
-        names = sorted(bundle_zip.namelist())
-        assert names == [f"{run_id}-csv-holdout.csv", f"{run_id}-csv.csv"]
-        audience_bytes = bundle_zip.read(f"{run_id}-csv.csv")
-        holdout_bytes = bundle_zip.read(f"{run_id}-csv-holdout.csv")
     for data in (audience_bytes, holdout_bytes):
         assert data.decode("utf-8").startswith("customer_id,segment_id,segment")
     audience = read_csv(audience_bytes)
