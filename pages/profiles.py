@@ -12,6 +12,7 @@ from segmentation.profiles import build as profiles
 from segmentation.profiles import report
 from segmentation.profiles.naming import rename_segments
 from segmentation.profiles.words import feature_words, return_rate_note
+from segmentation.readable import empty_columns, percent_points
 from segmentation.segment import runs
 
 ws = common.workspace()
@@ -32,17 +33,19 @@ def names_section(profile: profiles.RunProfile) -> None:
         "Actions are suggestions from an RFM-style playbook, not rules."
     )
     key = f"profiles_names_{profile.run_id}_{state['profiles_names_version']}"
+    summary = percent_points(profile.summary_frame(), ("share", "revenue_share"))
     edited = st.data_editor(
-        profile.summary_frame(),
+        summary,
         key=key,
         hide_index=True,
+        column_order=[c for c in summary.columns if c not in empty_columns(summary)],
         disabled=["segment_id", "size", "share", "revenue_share", "action", "description"],
         column_config={
             "segment_id": st.column_config.NumberColumn("Id", width="small"),
             "segment": st.column_config.TextColumn("Name", required=True, max_chars=80),
             "size": st.column_config.NumberColumn("Customers", format="localized"),
-            "share": st.column_config.NumberColumn("Share", format="percent"),
-            "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
+            "share": st.column_config.NumberColumn("Share", format="%.1f%%"),
+            "revenue_share": st.column_config.NumberColumn("Revenue share", format="%.1f%%"),
             "action": st.column_config.TextColumn("Suggested action"),
             "description": st.column_config.TextColumn("Description", width="large"),
         },

@@ -54,3 +54,17 @@ def shown(frame: pd.DataFrame):
         if pd.api.types.is_float_dtype(tidy[c])
     }
     return tidy.style.format(formats, na_rep="")
+
+
+def percent_points(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """A copy with the share ``columns`` (0.235) as percentage points (23.5), for a table
+    that writes every share with the same one decimal ("27.0%", "23.5%")."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = pd.to_numeric(out[column], errors="coerce") * 100
+    return out
+
+
+def empty_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns with no value at all (a table leaves them out rather than show "None")."""
+    return [c for c in frame.columns if frame[c].isna().all()]

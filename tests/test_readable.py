@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from segmentation.readable import column_decimals, shown, tidy_floats
+from segmentation.readable import column_decimals, empty_columns, percent_points, shown, tidy_floats
 
 
 def test_float_noise_is_rounded_away_and_minus_zero_is_zero():
@@ -24,3 +24,9 @@ def test_a_column_shows_one_number_of_decimals_and_missing_as_blank():
 def test_whole_ids_and_texts_are_left_as_they_are():
     frame = pd.DataFrame({"customer_id": [12347, 14646], "code": ["00501", "02134"]})
     assert tidy_floats(frame).equals(frame)
+
+
+def test_shares_become_percentage_points_and_empty_columns_are_found():
+    frame = pd.DataFrame({"share": [0.27, 0.235], "revenue_share": [None, None], "n": [1, 2]})
+    assert percent_points(frame, ("share",))["share"].round(6).tolist() == [27.0, 23.5]
+    assert empty_columns(frame) == ["revenue_share"]

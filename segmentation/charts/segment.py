@@ -91,6 +91,7 @@ def sizes(segments) -> go.Figure:
             marker_color=ACCENT,
             text=frame["size"].map("{:,}".format),
             textposition="auto",
+            textangle=0,  # never turned on its side in a thin bar
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
