@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import common, editors
 from pages.common import attempt
 from segmentation import charts
 from segmentation.features import summaries as stats
@@ -38,7 +38,7 @@ def build_section() -> None:
         key="features_own_date",
         help=FEATURE_HELP.get("as_of", "Default: the day after the last transaction date."),
     )
-    default_day = common.cached_as_of(ws, str(ws.path), source, str(info.loaded_at))
+    default_day = editors.cached_as_of(ws, str(ws.path), source, str(info.loaded_at))
     if not own_date:  # shows the date the build will use, not today
         state["features_as_of"] = default_day
     as_of = left.date_input(
@@ -134,8 +134,8 @@ def show_table(table: str) -> None:
 
 def choices_section(table: str, numeric: list[str], text: list[str]) -> None:
     st.subheader("Features for segmentation")
-    saved = common.saved_prep(ws, table, numeric)
-    config = common.prep_editor(saved, numeric, text, key=f"prep_{table}")
+    saved = editors.saved_prep(ws, table, numeric)
+    config = editors.prep_editor(saved, numeric, text, key=f"prep_{table}")
     if st.button("Use these for segmentation", key=f"prep_save_{table}"):
         state["segment_prep"][table] = config.to_dict()
         state["segment_table"] = table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import common, editors
 from pages.common import attempt, pick_run
 from segmentation import charts
 from segmentation.segment import runs
@@ -42,10 +42,10 @@ def prep_choices(info: TableInfo) -> PrepConfig | None:
             "Carried from the Features page; by default the behavioural features with "
             "log + standard scaling."
         )
-        config = common.prep_editor(
-            common.saved_prep(ws, table, numeric), numeric, text, key=f"seg_prep_{table}"
+        config = editors.prep_editor(
+            editors.saved_prep(ws, table, numeric), numeric, text, key=f"seg_prep_{table}"
         )
-    if not saved and config == common.saved_prep(ws, table, numeric):
+    if not saved and config == editors.saved_prep(ws, table, numeric):
         return None  # the default preparation, chosen by the library from all the data
     return config if config.features or config.categorical else None
 
@@ -119,7 +119,7 @@ def run_section(table: str, prep: PrepConfig | None) -> None:
     params = {}
     for i, p in enumerate(spec.params):
         with columns[i % 4]:
-            params[p.name] = common.param_widget(p, f"seg_{algorithm}_{p.name}")
+            params[p.name] = editors.param_widget(p, f"seg_{algorithm}_{p.name}")
     seed = columns[len(spec.params) % 4].number_input("Seed", 0, 2**31 - 1, 0, key="seg_seed")
     if st.button("Run", type="primary", key="seg_run"):
         run = attempt(
