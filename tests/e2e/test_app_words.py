@@ -60,4 +60,3 @@ def test_column_types_are_shown_in_words(monkeypatch, workspace_path):
         "Text",
         "Date and time",
     }
-
