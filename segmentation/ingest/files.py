@@ -59,6 +59,9 @@ class Source:
     arrow: Any = None  # an Arrow table registered as ``sql`` (Excel)
 
 
+_FORMAT_WORDS = {"text": "text (CSV, TSV or TXT)", "json": "JSON"}  # "not a TEXT file" read oddly
+
+
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes (hex), read in blocks so large files use little memory.
 
@@ -112,7 +115,7 @@ def check_file(path: Path, shown: str, encoding: str | None = None) -> str:
         )
     if not expected and looks:
         raise IngestError(
-            f"{shown}: this is {looks}, not a {fmt.upper()} file. Load the data "
+            f"{shown}: this is {looks}, not a {_FORMAT_WORDS.get(fmt, fmt)} file. Load the data "
             "file itself, or give the file its right extension."
         )
     if fmt in ("text", "json") and not lower.endswith(".gz"):

@@ -74,3 +74,10 @@ def test_check_file_tells_a_file_by_its_bytes_not_its_name(tmp_path):
         ingest_files.check_file(fake, "orders.csv")
     (tmp_path / "real.csv").write_text("id,amount\n1,2\n")
     assert ingest_files.check_file(tmp_path / "real.csv", "real.csv") == "text"
+
+
+def test_a_picture_named_csv_is_called_not_a_text_file(tmp_path):
+    picture = tmp_path / "picture.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(IngestError, match=r"PNG image, not a text \(CSV, TSV or TXT\) file"):
+        ingest_files.check_file(picture, "picture.csv")
