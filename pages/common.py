@@ -165,6 +165,15 @@ def error(exc: Exception) -> None:
     st.error(app_words(str(exc)))
 
 
+def get(call, *args, **kwargs) -> tuple | None:
+    """``(result,)`` of a quick library read, or None (the error shown) on a SegmentationError."""
+    try:
+        return (call(*args, **kwargs),)
+    except SegmentationError as exc:
+        error(exc)
+        return None
+
+
 def act(call, *args, **kwargs) -> bool:
     """One quick library call (no progress); False (the error shown) on a SegmentationError."""
     try:

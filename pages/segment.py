@@ -160,15 +160,12 @@ def show_run(run: runs.Run) -> None:
         if run.algorithm == "ward" and (tree := runs.linkage(ws, run.run_id)) is not None:
             st.plotly_chart(charts.dendrogram(tree, len(run.segments)), key="seg_tree")
     with quality:
-        if run.algorithm != "rfm":
-            st.plotly_chart(
-                charts.silhouette_plot(
-                    cached_silhouette(ws, str(ws.path), run.run_id, str(run.created_at)), names
-                ),
-                key="seg_silhouette",
-            )
-        else:
+        if run.algorithm == "rfm":
             st.caption("RFM segments are rules, not clusters: no silhouette.")
+        elif values := common.get(
+            cached_silhouette, ws, str(ws.path), run.run_id, str(run.created_at)
+        ):
+            st.plotly_chart(charts.silhouette_plot(values[0], names), key="seg_silhouette")
     with stable:
         if st.button("Check stability (5 refits on bootstrap samples)", key="seg_stab"):
             result = attempt(runs.stability, "Refitting", ws=ws, run_id=run.run_id)
