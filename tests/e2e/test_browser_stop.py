@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from helpers import App, open_page, sample_run_workspace, serve_app, wait_idle
+from helpers import App, open_page, serve_app, wait_idle
+
+from segmentation.demo.sample import write_sample
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.workspace import open_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_stop_interrupts_a_sweep_and_says_so(page, tmp_path):
-    path = sample_run_workspace(tmp_path)
+    write_sample(tmp_path, customers=20_000, seed=2)  # a sweep of some seconds
+    path = tmp_path / "ws.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, tmp_path / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat")
+    ws.close()
     with serve_app(path, tmp_path / "streamlit.log") as app:
         assert isinstance(app, App)
         page.goto(app.url)
