@@ -30,7 +30,8 @@ from ..workspace.types import is_numeric
 from . import identifiers, platforms
 from .contacts import column_choices as column_choices  # the page's entry
 from .contacts import column_names, contact_roles, extra_columns, find_contacts
-from .files import FORMATS, HASHED, KEY_COLUMNS, write_files
+from .files import KEY_COLUMNS, write_files
+from .formats import FORMATS, HASHED
 from .log import record_export
 from .model import ExportOptions, ExportPlan, ExportResult
 from .power import holdout_size, minimum_detectable_effect
