@@ -60,3 +60,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+ONLINE_RETAIL = "online_retail/online-retail-dataset.csv"
+ONLINE_RETAIL_RUNS = {  # run id -> (algorithm, params), as online_retail_run_workspace fits them
+    "r1": ("kmeans", {"n_clusters": 5}),
+    "r2": ("gmm", {"n_components": 4}),
+    "r3": ("ward", {"n_clusters": 5}),
+    "r4": ("rfm", {}),
+    "r5": ("hdbscan", {"min_cluster_size": 50}),
+}
+
+
+def online_retail_run_workspace(folder: Path) -> Path:
+    """A closed workspace in ``folder`` with Online Retail (../shared/data) as table ``online``,
+    its features ``online_features`` and the runs of ONLINE_RETAIL_RUNS; skips when absent."""
+    from segmentation import runs
+    from segmentation.features import build_features
+    from segmentation.ingest import ingest_file
+    from segmentation.workspace import open_workspace
+
+    source = _skip_unless(SHARED / ONLINE_RETAIL)
+    path = folder / "online.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, source, table="online")
+    build_features(ws, "online")
+    for algorithm, params in ONLINE_RETAIL_RUNS.values():
+        runs.run_segmentation(ws, "online_features", algorithm=algorithm, params=params)
+    ws.close()
+    return path
