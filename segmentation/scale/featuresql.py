@@ -84,15 +84,16 @@ def top_categories_query(
 
 def split_ctes(query: exp.Select) -> tuple[list[exp.CTE], exp.Select]:
     """The CTEs of a query and its final SELECT without them (nor its ORDER BY)."""
-    ctes = [cte.copy() for cte in query.args["with_"].expressions]
+    ctes = [cte.copy() for cte in query.ctes]
     final = query.copy()
-    final.set("with_", None)
-    final.set("order", None)
+    for key in ("with_", "with", "order"):  # SQLGlot 30 calls the WITH clause "with_"
+        if key in final.args:
+            final.set(key, None)
     return ctes, final
 
 
 def _cte(query: exp.Select, name: str) -> exp.Expression:
-    for cte in query.args["with_"].expressions:
+    for cte in query.ctes:
         if cte.alias == name:
             return cte.this.copy()
     raise KeyError(name)
