@@ -33,7 +33,7 @@ HDBSCAN_NOTE = (
     "cannot express in one query; `segment scale assign` runs the stored model on Spark with "
     "mapInPandas instead."
 )
-_NUDGE = 1e-9  # RFM thresholds sit this far (relative) on the far side of a fitted value
+_NUDGE = 1e-9  # RFM thresholds sit this far (relative above 1) beyond a fitted value
 
 
 def is_compilable(model: object) -> bool:
@@ -143,8 +143,8 @@ def _score_case(value: exp.Expression, reference: np.ndarray) -> exp.Expression:
 
     The score of a value depends only on how many fitted values lie below it and equal it, so
     it is constant on each fitted value and on each gap between two: at most five pieces, each
-    ended by ``value < t`` (a gap) or ``value <= t`` (a fitted value). Thresholds move by a
-    relative 1e-9 into the neighbouring gap, so a value recomputed by another engine a few
+    ended by ``value < t`` (a gap) or ``value <= t`` (a fitted value). Thresholds move by
+    1e-9 (relative above 1) into the neighbouring gap, so a value recomputed by another engine a few
     units in the last place away still scores as its fitted self.
     """
     n = max(len(reference), 1)
@@ -177,9 +177,9 @@ def _score_case(value: exp.Expression, reference: np.ndarray) -> exp.Expression:
 
 
 def _nudge(value: float, toward: float) -> float:
-    """``value`` moved by a relative 1e-9 toward ``toward``, never more than a quarter of the
-    way there."""
-    step = _NUDGE * max(abs(value), 1e-300)
+    """``value`` moved by 1e-9 (relative, or absolute below 1: a sum that cancels to 0 may come
+    out as 1e-14 elsewhere) toward ``toward``, never more than a quarter of the way there."""
+    step = _NUDGE * max(abs(value), 1.0)
     if math.isfinite(toward):
         step = min(step, abs(toward - value) / 4)
     return float(value + step if toward > value else value - step)
