@@ -54,6 +54,22 @@ def _timed(name: str, work, note: str = "") -> tuple[Stage, object]:
     return Stage(name, time.perf_counter() - started, note=note), value
 
 
+def _microsecond_timestamps(path: Path) -> Path:
+    """The lines with timestamps in microseconds, as lakes hold them (Spark reads no nanos)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = path.with_name(path.stem + "-us.parquet")
+    if not out.exists() or out.stat().st_mtime < path.stat().st_mtime:
+        table = pq.read_table(path)
+        schema = pa.schema(
+            [f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
+             for f in table.schema]
+        )  # fmt: skip
+        pq.write_table(table.cast(schema), out)
+    return out
+
+
 def measure(lines: int, keep: Path, spark) -> tuple[list[Stage], list[Ratio]]:
     """The stages of one size, and Spark's time over DuckDB's for features and assignment."""
     from segmentation import runs
@@ -64,7 +80,7 @@ def measure(lines: int, keep: Path, spark) -> tuple[list[Stage], list[Ratio]]:
     from segmentation.scale.jobs import spark_assign, spark_features
     from segmentation.workspace import open_workspace
 
-    path, _, _ = ensure_lines(keep, lines, fmt="parquet")
+    path = _microsecond_timestamps(ensure_lines(keep, lines, fmt="parquet")[0])
     folder = keep / f"scale-{lines}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -7,4 +7,4 @@ workspace, the progress printer, KEY=VALUE parsing). Modules import heavy librar
 command functions only, so `segment --help` stays quick.
 """
 
-MODULES = ("explore", "profiles", "export", "bench")
+MODULES = ("explore", "profiles", "export", "bench", "scale")

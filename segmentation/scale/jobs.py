@@ -34,6 +34,7 @@ from .spark import (
     check_out,
     check_source,
     engine_name,
+    job_error,
     lines_frame,
     read_source,
     session,
@@ -131,7 +132,7 @@ def spark_features(
         if as_of_day is None:
             report(0.2, "Finding the last date")
             last = active.sql(render(last_day_query(_LINES, roles, types, clean=True), "spark"))
-            last_day = last.collect()[0][0]
+            last_day = _collect(last)[0][0]
             if last_day is None:
                 raise InvalidParameterError(
                     f"The source {source!r} has no line with both a customer id and a date."
@@ -144,7 +145,7 @@ def spark_features(
                 _LINES, roles, types, as_of_day, top_categories, clean=True
             )
             shares = share_column_names(
-                [r[0] for r in active.sql(render(ranked, "spark")).collect()]
+                [r[0] for r in _collect(active.sql(render(ranked, "spark")))]
             )
         report(0.4, "Computing the features")
         query = feature_query(_LINES, roles, types, as_of_day, share_columns=shares, clean=True)
@@ -261,6 +262,13 @@ def _stored_model_scorer(compiled: CompiledRun) -> Callable:
             )
 
     return score
+
+
+def _collect(frame: Any) -> list:
+    try:
+        return frame.collect()
+    except Exception as e:
+        raise job_error(e) from e
 
 
 def _memory_and_disk() -> Any:

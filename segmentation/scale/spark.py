@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -46,6 +47,10 @@ class SparkUnavailableError(SegmentationError, OSError):
 
 class SourceNotFoundError(SegmentationError, FileNotFoundError):
     """The path or table given as a source does not exist."""
+
+
+class SparkJobError(SegmentationError, RuntimeError):
+    """A Spark job failed (on the executors, or writing its output); nothing was written."""
 
 
 # -- the session -------------------------------------------------------------------------------
@@ -190,10 +195,16 @@ def read_source(spark: Any, source: str, fmt: str | None, info: TableInfo | None
     except Exception as e:
         if isinstance(e, SegmentationError):
             raise
+        text = str(e)
+        if "NOT_FOUND" not in text:
+            raise SparkJobError(
+                f"Spark cannot read {source!r}: {text.splitlines()[0][:200]}. Check the format "
+                "(--format parquet|csv) and the file's column types."
+            ) from e
         what = "table" if not is_path(source) else "source"
         raise SourceNotFoundError(
-            f"Spark cannot read the {what} {source!r}: {str(e).splitlines()[0][:200]}. Check "
-            "the path or table name."
+            f"Spark finds no {what} {source!r}: {text.splitlines()[0][:200]}. Check the path "
+            "or the table name."
         ) from e
 
 
@@ -296,18 +307,33 @@ def write_frame(df: Any, out: str, fmt: str = "parquet") -> None:
             f"The 'format' parameter must be one of 'parquet', 'csv'. Got {fmt!r} instead."
         )
     if "://" in out.replace("file://", ""):
-        _writer(df, fmt).mode("errorifexists").save(out)
+        _save(df, fmt, "errorifexists", out)
         return
     target = Path(out.removeprefix("file://")).resolve()
     temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        _writer(df, fmt).mode("overwrite").save(str(temporary))
+        _save(df, fmt, "overwrite", str(temporary))
         temporary.rename(target)
     finally:
         if temporary.exists():
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _writer(df: Any, fmt: str) -> Any:
-    writer = df.write.format(fmt)
-    return writer.option("header", True) if fmt == "csv" else writer
+def _save(df: Any, fmt: str, mode: str, path: str) -> None:
+    """Run the job; its failure (a Java or executor traceback) as one readable error."""
+    writer = df.write.format(fmt).mode(mode)
+    try:
+        (writer.option("header", True) if fmt == "csv" else writer).save(path)
+    except Exception as e:
+        raise job_error(e) from e
+
+
+def job_error(exc: Exception) -> SparkJobError:
+    """A failed Spark job as one readable error. Spark's text can quote the data, so only its
+    error class (``CAST_INVALID_INPUT``...) is shown."""
+    found = re.search(r"\[([A-Z][A-Z_]+(?:\.[A-Z_]+)?)\]", str(exc))
+    cause = found.group(1) if found else type(exc).__name__
+    return SparkJobError(
+        f"The Spark job failed ({cause}) and wrote nothing. Check the source's types against "
+        "the roles table, or run with --master local[2] to see where it fails."
+    )

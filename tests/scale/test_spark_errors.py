@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, sample_run_workspace
@@ -67,24 +65,17 @@ def test_a_spark_that_cannot_start_without_java_says_so_and_writes_nothing(sampl
     path, folder = sample
     empty = tmp_path / "no-java"
     empty.mkdir()
-    env = {**os.environ, "JAVA_HOME": str(empty), "PYTHONPATH": str(ROOT)}
-    code = (
-        "import json, sys\n"
-        "from segmentation.workspace import open_workspace\n"
-        "from segmentation.scale.jobs import spark_features\n"
-        "from segmentation.scale.spark import SparkUnavailableError\n"
-        "ws = open_workspace(sys.argv[1])\n"
-        "try:\n"
-        "    spark_features(ws, sys.argv[2], roles_from='tx', out=sys.argv[3])\n"
-        "except SparkUnavailableError as e:\n"
-        "    print(json.dumps({'error': str(e)}))\n"
-    )
     out = tmp_path / "features"
     done = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(folder / "transactions.csv"), str(out)],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [sys.executable, "-c", "import sys; from segmentation.cli import main; sys.exit(main())",
+         "--workspace", str(path), "--json", "scale", "features", str(folder / "transactions.csv"),
+         "--roles-from", "tx", "--out", str(out)],
+        env={**os.environ, "JAVA_HOME": str(empty), "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
-    message = json.loads(done.stdout.strip().splitlines()[-1])["error"]
+    assert done.returncode == 1 and done.stdout == ""
+    message = done.stderr
     assert f"JAVA_HOME is {str(empty)!r}, which has no bin/java" in message
     assert "default-jre-headless" in message and "--remote sc://" in message
-    assert not Path(out).exists()
+    assert "Traceback" not in message
+    assert not out.exists()
