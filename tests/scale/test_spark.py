@@ -6,6 +6,7 @@ skip, saying why, where pyspark or Java is missing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -230,3 +231,25 @@ def _lines_as_parquet(ws, folder: Path) -> Path:
 def test_cleanup_leaves_no_partial_output(sample):
     _, folder = sample
     assert not [p for p in folder.iterdir() if ".partial-" in p.name]
+
+
+def test_the_scale_commands_print_the_documented_json(spark, sample, tmp_path, capsys):
+    """Parquet lines in, the issue's JSON out (the active session is used, not stopped)."""
+    from segmentation.cli import main
+
+    ws, folder = sample
+    lines, features, segments = _lines_as_parquet(ws, folder), tmp_path / "f", tmp_path / "s"
+    common = ["--workspace", str(ws.path), "--json", "scale"]
+    assert (
+        main([*common, "features", str(lines), "--roles-from", "tx", "--out", str(features)]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"source", "customers", "features", "as_of", "seconds", "engine"}
+    assert data["customers"] == 1500 and data["as_of"] == "2025-07-01"
+    _assert_same_features(ws.query_df("SELECT * FROM feat"), features)
+    assert main([*common, "assign", "r5", "--features", str(features), "--out", str(segments)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"run_id", "customers", "segments", "seconds", "method"}
+    assert data["method"] == "mapInPandas" and data["customers"] == 1500
+    assert all(set(s) == {"segment_id", "segment", "size"} for s in data["segments"])
+    assert spark.sql("SELECT 1").collect()[0][0] == 1  # the shared session still runs
