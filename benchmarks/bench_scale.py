@@ -72,12 +72,12 @@ def _microsecond_timestamps(path: Path) -> Path:
 
 def measure(lines: int, keep: Path, spark) -> tuple[list[Stage], list[Ratio]]:
     """The stages of one size, and Spark's time over DuckDB's for features and assignment."""
-    from segmentation import runs
-    from segmentation.features import build_features
-    from segmentation.ingest import ingest_file
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
     from segmentation.scale import compile_run, scoring_query
     from segmentation.scale.dialects import render
     from segmentation.scale.jobs import spark_assign, spark_features
+    from segmentation.segment import runs
     from segmentation.workspace import open_workspace
 
     path = _microsecond_timestamps(ensure_lines(keep, lines, fmt="parquet")[0])

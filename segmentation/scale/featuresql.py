@@ -1,6 +1,6 @@
 """The transaction features as SQLGlot expressions, from the one DuckDB definition.
 
-:func:`segmentation.transaction_features.feature_sql` stays the only definition of the
+:func:`segmentation.features.transaction_sql.feature_sql` stays the only definition of the
 features. This module parses its text, puts the as-of date in as a literal (the one value of
 the query) and the source table the engine knows, and derives from the same CTEs the two
 questions a build asks first: the default as-of date and the top categories.
@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlglot import exp
 
-from ..transaction_features import feature_sql
+from ..features.transaction_sql import feature_sql
 from .dialects import parse, render, table_name, text
 
 __all__ = ["feature_query", "last_day_query", "top_categories_query", "render"]

@@ -21,11 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..algorithms import assign
 from ..errors import InvalidParameterError
-from ..features import parse_as_of
-from ..preprocess import transform
-from ..transaction_features import share_column_names
+from ..features.build import parse_as_of
+from ..features.transactions import share_column_names
+from ..progress import Progress, reporter
+from ..segment.fit import assign
+from ..segment.preprocess import transform
 from ..workspace import Workspace
 from .dialects import render
 from .featuresql import feature_query, last_day_query, top_categories_query
@@ -41,7 +42,6 @@ from .spark import (
     write_frame,
 )
 
-Progress = Callable[[float, str], None]
 _LINES, _FEATURES = "__scale_lines", "__scale_features"
 
 
@@ -112,7 +112,7 @@ def spark_features(
     column is the customer id, the date, the amount...; ``as_of`` defaults to the day after the
     last dated line with a customer, as in the workspace.
     """
-    report = progress or (lambda _f, _m: None)
+    report = reporter(progress)
     started = time.perf_counter()
     info = ws.table(roles_from)
     if info.kind != "transactions":
@@ -184,7 +184,7 @@ def spark_assign(
 
     Written to ``out``: ``customer_id, segment_id, segment``.
     """
-    report = progress or (lambda _f, _m: None)
+    report = reporter(progress)
     started = time.perf_counter()
     compiled = compile_run(ws, run_id)
     query = scoring_query(compiled, _FEATURES) if compiled.method == "sql" else None

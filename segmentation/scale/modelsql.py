@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 from sqlglot import exp
 
-from ..algorithms import NearestCentroidModel, RelabelledModel
-from ..rfm import GRID, QUINTILES, SEGMENTS, RfmModel
+from ..segment.result import NearestCentroidModel, RelabelledModel
+from ..segment.rfm import GRID, QUINTILES, SEGMENTS, RfmModel
 from .dialects import column, number
 from .prepsql import NotCompilableError, mul, sub, sum_of
 

@@ -1,4 +1,4 @@
-"""A run's fitted preparation (:func:`segmentation.preprocess.prepare`) as SQL expressions.
+"""A run's fitted preparation (:func:`segmentation.segment.preprocess.prepare`) as SQL expressions.
 
 Each output column of the fitted pipeline becomes one SQLGlot expression over the feature
 columns, step by step as scikit-learn applies them: percentile clip, ``log1p`` of the value
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from ..errors import InvalidParameterError
-from ..preprocess import ColumnWeights, FrameCleaner, PercentileClip
+from ..segment.transformers import ColumnWeights, FrameCleaner, PercentileClip
 from .dialects import column, number, text
 
 ONE, ZERO = 1.0, 0.0

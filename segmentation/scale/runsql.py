@@ -19,8 +19,8 @@ from typing import Any
 from sqlglot import exp
 
 from ..errors import InvalidParameterError
-from ..rfm import SEGMENTS, RfmModel
-from ..runs import Run, fitted, get_run
+from ..segment.rfm import SEGMENTS, RfmModel
+from ..segment.runs import Run, fitted, get_run
 from ..workspace import Workspace
 from .dialects import column, render, table_name, text
 from .featuresql import feature_query, split_ctes

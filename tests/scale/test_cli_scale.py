@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, sample_run_workspace
+from helpers import ROOT, sample_run_workspace
 
-from segmentation import runs
+from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
 
@@ -25,7 +25,7 @@ def workspace(tmp_path_factory):
 
 
 def segment(*args: str) -> subprocess.CompletedProcess:
-    code = "import sys; from segmentation.cli import main; sys.exit(main())"
+    code = "import sys; from segmentation.cli.main import main; sys.exit(main())"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -12,19 +12,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import (
+from helpers import (
     ONLINE_RETAIL,
     ONLINE_RETAIL_RUNS,
-    SHARED,
     online_retail_run_workspace,
     sample_run_workspace,
 )
 
-from segmentation import algorithms, runs
 from segmentation.errors import InvalidParameterError
-from segmentation.ingest import ingest_file
-from segmentation.preprocess import PrepConfig, transform
+from segmentation.ingest.load import ingest_file
 from segmentation.scale import run_sql
+from segmentation.segment import runs
+from segmentation.segment.fit import assign
+from segmentation.segment.preprocess import PrepConfig, transform
 from segmentation.workspace import open_workspace
 
 pytestmark = [
@@ -91,9 +91,7 @@ def online_features(spark, online):
 
     ws, folder = online
     out = folder / "spark_features"
-    result = spark_features(
-        ws, str(SHARED / ONLINE_RETAIL), roles_from="online", out=str(out), spark=spark
-    )
+    result = spark_features(ws, str(ONLINE_RETAIL), roles_from="online", out=str(out), spark=spark)
     return result, out
 
 
@@ -118,7 +116,7 @@ def _python_segments(ws, run_id: str) -> pd.Series:
     table = runs.get_run(ws, run_id).table
     frame = runs.customer_frame(ws, table)
     X = frame if stored["pipeline"] is None else transform(stored["pipeline"], frame)
-    return pd.Series(algorithms.assign(stored["model"], X) + 1, index=frame["customer_id"])
+    return pd.Series(assign(stored["model"], X) + 1, index=frame["customer_id"])
 
 
 def _spark_segments(spark, ws, run_id: str, features: Path, out: Path):
@@ -235,7 +233,7 @@ def test_cleanup_leaves_no_partial_output(sample):
 
 def test_the_scale_commands_print_the_documented_json(spark, sample, tmp_path, capsys):
     """Parquet lines in, the issue's JSON out (the active session is used, not stopped)."""
-    from segmentation.cli import main
+    from segmentation.cli.main import main
 
     ws, folder = sample
     lines, features, segments = _lines_as_parquet(ws, folder), tmp_path / "f", tmp_path / "s"

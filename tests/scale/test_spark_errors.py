@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, sample_run_workspace
+from helpers import ROOT, sample_run_workspace
 
 from segmentation.errors import InvalidParameterError
 from segmentation.scale.spark import SourceNotFoundError, check_source, source_format
@@ -67,7 +67,7 @@ def test_a_spark_that_cannot_start_without_java_says_so_and_writes_nothing(sampl
     empty.mkdir()
     out = tmp_path / "features"
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from segmentation.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from segmentation.cli.main import main; sys.exit(main())",
          "--workspace", str(path), "--json", "scale", "features", str(folder / "transactions.csv"),
          "--roles-from", "tx", "--out", str(out)],
         env={**os.environ, "JAVA_HOME": str(empty), "PYTHONPATH": str(ROOT)},

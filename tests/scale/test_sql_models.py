@@ -7,13 +7,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from conftest import ONLINE_RETAIL_RUNS, online_retail_run_workspace, sample_run_workspace
+from helpers import ONLINE_RETAIL_RUNS, online_retail_run_workspace, sample_run_workspace
 
-from segmentation import algorithms, runs
-from segmentation.preprocess import PrepConfig, transform
 from segmentation.scale import NotCompilableError, compile_run, scoring_query
 from segmentation.scale.dialects import column, number, render, text
 from segmentation.scale.prepsql import prepared_columns
+from segmentation.segment import runs
+from segmentation.segment.fit import assign
+from segmentation.segment.preprocess import PrepConfig, transform
 from segmentation.workspace import open_workspace
 
 
@@ -59,7 +60,7 @@ def _python_segments(ws, run_id: str) -> tuple[np.ndarray, np.ndarray]:
     compiled = compile_run(ws, run_id)
     frame = runs.customer_frame(ws, compiled.run.table)
     X = frame if compiled.pipeline is None else transform(compiled.pipeline, frame)
-    return frame["customer_id"].to_numpy(), algorithms.assign(compiled.model, X) + 1
+    return frame["customer_id"].to_numpy(), assign(compiled.model, X) + 1
 
 
 def _sql_segments(ws, run_id: str, customers: np.ndarray) -> np.ndarray:

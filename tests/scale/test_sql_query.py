@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
-from conftest import sample_run_workspace
+from helpers import sample_run_workspace
 
-from segmentation import runs
 from segmentation.errors import InvalidParameterError
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.scale import DIALECTS, NotCompilableError, run_sql
+from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
 
