@@ -21,6 +21,7 @@ For each size (lines from :func:`benchmarks.data.ensure_lines`, as Parquet):
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from pathlib import Path
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from segmentation.scale.spark import start_session
 
+    os.environ.setdefault("SPARK_DRIVER_MEMORY", "4g")  # local[2]'s default 1g spills at 10M
     start, spark = _timed("Spark local[2] session start", start_session)
     stages, ratios = [start], []
     try:
