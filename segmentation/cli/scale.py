@@ -7,6 +7,13 @@ from typing import Any
 
 
 def add_commands(sub, shared) -> None:
+    features, assign, sql = _parsers(sub)
+    features.set_defaults(run=lambda args: _features(args, shared))
+    assign.set_defaults(run=lambda args: _assign(args, shared))
+    sql.set_defaults(run=lambda args: _sql(args, shared))
+
+
+def _parsers(sub) -> tuple[argparse.ArgumentParser, ...]:
     p = sub.add_parser(
         "scale",
         help="compute features and segments on Apache Spark",
@@ -37,29 +44,6 @@ def add_commands(sub, shared) -> None:
     f.add_argument("--out", required=True, metavar="PATH", help="the Parquet folder to write")
     _engine_options(f)
 
-    def run_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..scale.jobs import spark_features
-
-        result = spark_features(
-            shared.workspace(args),
-            args.source,
-            roles_from=args.roles_from,
-            out=args.out,
-            as_of=args.as_of,
-            fmt=args.format,
-            top_categories=args.top_categories,
-            master=args.master,
-            remote=args.remote,
-            progress=shared.progress(args),
-        )
-        text = (
-            f"Wrote {result.customers:,} customers x {len(result.features)} features as of "
-            f"{result.as_of.isoformat()} to {args.out} ({result.engine}, {result.seconds:.1f} s)."
-        )
-        return result.to_dict(), text
-
-    f.set_defaults(run=run_features)
-
     a = steps.add_parser(
         "assign",
         help="every customer's segment under a run, on Spark",
@@ -73,29 +57,6 @@ def add_commands(sub, shared) -> None:
     a.add_argument("--out", required=True, metavar="PATH", help="the Parquet folder to write")
     _engine_options(a)
 
-    def run_assign(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..scale.jobs import spark_assign
-
-        result = spark_assign(
-            shared.workspace(args),
-            args.run_id,
-            features=args.features,
-            out=args.out,
-            fmt=args.format,
-            master=args.master,
-            remote=args.remote,
-            progress=shared.progress(args),
-        )
-        lines = [
-            f"Run {result.run_id}: {result.customers:,} customers assigned ({result.method}, "
-            f"{result.seconds:.1f} s), written to {args.out}."
-        ]
-        lines += [f"  {s['segment_id']:>3}  {s['segment']:<28} {s['size']:>10,}" for s in
-                  result.segments]  # fmt: skip
-        return result.to_dict(), "\n".join(lines)
-
-    a.set_defaults(run=run_assign)
-
     q = sub.add_parser(
         "sql",
         help="a run as one SQL query (features + segment) for BigQuery, Snowflake, Spark, DuckDB",
@@ -108,17 +69,61 @@ def add_commands(sub, shared) -> None:
     q.add_argument(
         "--source", metavar="TABLE", help="the lines' table (default: the run's source table)"
     )
-
-    def run_sql(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..scale import run_sql as write_sql
-
-        sql = write_sql(shared.workspace(args), args.run_id, args.dialect, source=args.source)
-        return {"run_id": args.run_id, "dialect": args.dialect, "sql": sql}, sql
-
-    q.set_defaults(run=run_sql)
+    return f, a, q
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--master", metavar="URL", help="Spark master (default local[2])")
     where.add_argument("--remote", metavar="URL", help="Spark Connect server, sc://HOST:15002")
+
+
+def _features(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..scale.jobs import spark_features
+
+    result = spark_features(
+        shared.workspace(args),
+        args.source,
+        roles_from=args.roles_from,
+        out=args.out,
+        as_of=args.as_of,
+        fmt=args.format,
+        top_categories=args.top_categories,
+        master=args.master,
+        remote=args.remote,
+        progress=shared.progress(args),
+    )
+    text = (
+        f"Wrote {result.customers:,} customers x {len(result.features)} features as of "
+        f"{result.as_of.isoformat()} to {args.out} ({result.engine}, {result.seconds:.1f} s)."
+    )
+    return result.to_dict(), text
+
+
+def _assign(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..scale.jobs import spark_assign
+
+    result = spark_assign(
+        shared.workspace(args),
+        args.run_id,
+        features=args.features,
+        out=args.out,
+        fmt=args.format,
+        master=args.master,
+        remote=args.remote,
+        progress=shared.progress(args),
+    )
+    lines = [
+        f"Run {result.run_id}: {result.customers:,} customers assigned ({result.method}, "
+        f"{result.seconds:.1f} s), written to {args.out}."
+    ]
+    lines += [f"  {s['segment_id']:>3}  {s['segment']:<28} {s['size']:>10,}" for s in
+              result.segments]  # fmt: skip
+    return result.to_dict(), "\n".join(lines)
+
+
+def _sql(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..scale import run_sql as write_sql
+
+    sql = write_sql(shared.workspace(args), args.run_id, args.dialect, source=args.source)
+    return {"run_id": args.run_id, "dialect": args.dialect, "sql": sql}, sql
