@@ -128,33 +128,19 @@ def spark_features(
         lines, roles = lines_frame(read_source(active, source, fmt, info), info)
         lines = lines.persist(_memory_and_disk())  # read once for the three queries
         lines.createOrReplaceTempView(_LINES)
-        types = {c.name: c.type for c in info.columns}
-        if as_of_day is None:
-            report(0.2, "Finding the last date")
-            last = active.sql(render(last_day_query(_LINES, roles, types, clean=True), "spark"))
-            last_day = _collect(last)[0][0]
-            if last_day is None:
-                raise InvalidParameterError(
-                    f"The source {source!r} has no line with both a customer id and a date."
-                )
-            as_of_day = last_day + timedelta(days=1)
-        shares: list[str] = []
-        if "category" in roles and top_categories > 0:
-            report(0.3, "Ranking categories")
-            ranked = top_categories_query(
-                _LINES, roles, types, as_of_day, top_categories, clean=True
-            )
-            shares = share_column_names(
-                [r[0] for r in _collect(active.sql(render(ranked, "spark")))]
-            )
-        report(0.4, "Computing the features")
-        query = feature_query(_LINES, roles, types, as_of_day, share_columns=shares, clean=True)
-        features = active.sql(render(query, "spark"))
-        write_frame(features, out, out_format)
-        customers = _count(active, out, out_format)
-        engine = engine_name(active)
-        active.catalog.dropTempView(_LINES)
-        lines.unpersist()
+        try:
+            types = {c.name: c.type for c in info.columns}
+            as_of_day = as_of_day or _default_as_of(active, roles, types, source, report)
+            shares = _share_columns(active, roles, types, as_of_day, top_categories, report)
+            report(0.4, "Computing the features")
+            query = feature_query(_LINES, roles, types, as_of_day, share_columns=shares, clean=True)
+            features = active.sql(render(query, "spark"))
+            write_frame(features, out, out_format)
+            customers = _count(active, out, out_format)
+            engine = engine_name(active)
+        finally:
+            active.catalog.dropTempView(_LINES)
+            lines.unpersist()
     report(1.0, f"Wrote {customers:,} customers to {out}")
     return SparkFeatures(
         source,
@@ -195,16 +181,17 @@ def spark_assign(
     with session(spark, master=master, remote=remote) as active:
         frame = _feature_frame(read_source(active, features, fmt), compiled, feature_table)
         report(0.3, f"Assigning segments ({compiled.method})")
-        if query is not None:
-            frame.createOrReplaceTempView(_FEATURES)
-            assigned = active.sql(render(query, "spark"))
-        else:
-            assigned = frame.mapInPandas(
-                _stored_model_scorer(compiled), "customer_id string, segment_id int, segment string"
-            )
-        write_frame(assigned, out, out_format)
-        sizes = _sizes(active, out, out_format)
-        active.catalog.dropTempView(_FEATURES)
+        try:
+            if query is not None:
+                frame.createOrReplaceTempView(_FEATURES)
+                assigned = active.sql(render(query, "spark"))
+            else:
+                schema = "customer_id string, segment_id int, segment string"
+                assigned = frame.mapInPandas(_stored_model_scorer(compiled), schema)
+            write_frame(assigned, out, out_format)
+            sizes = _sizes(active, out, out_format)
+        finally:
+            active.catalog.dropTempView(_FEATURES)
     segments = [
         {"segment_id": sid, "segment": compiled.names.get(sid, f"Segment {sid}"), "size": n}
         for sid, n in sorted(sizes.items())
@@ -218,6 +205,28 @@ def spark_assign(
         compiled.method,
         out,
     )
+
+
+def _default_as_of(spark: Any, roles, types, source: str, report: Progress) -> date:
+    """The day after the last dated line with a customer id, as a build's default."""
+    report(0.2, "Finding the last date")
+    last = spark.sql(render(last_day_query(_LINES, roles, types, clean=True), "spark"))
+    last_day = _collect(last)[0][0]
+    if last_day is None:
+        raise InvalidParameterError(
+            f"The source {source!r} has no line with both a customer id and a date. Check the "
+            "roles table's customer_id and timestamp columns."
+        )
+    return last_day + timedelta(days=1)
+
+
+def _share_columns(spark: Any, roles, types, as_of: date, top: int, report: Progress) -> list:
+    """The ``share_`` columns of the top categories, ranked as a build ranks them."""
+    if "category" not in roles or top <= 0:
+        return []
+    report(0.3, "Ranking categories")
+    ranked = top_categories_query(_LINES, roles, types, as_of, top, clean=True)
+    return share_column_names([r[0] for r in _collect(spark.sql(render(ranked, "spark")))])
 
 
 def _feature_frame(df: Any, compiled: CompiledRun, table: Any) -> Any:
