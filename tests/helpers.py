@@ -180,3 +180,32 @@ def sample_run_workspace(folder: Path) -> Path:
     runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
     ws.close()
     return path
+
+
+ONLINE_RETAIL = ROOT.parent / "shared" / "data" / "online_retail" / "online-retail-dataset.csv"
+ONLINE_RETAIL_RUNS = {  # run id -> (algorithm, params), as online_retail_run_workspace fits them
+    "r1": ("kmeans", {"n_clusters": 5}),
+    "r2": ("gmm", {"n_components": 4}),
+    "r3": ("ward", {"n_clusters": 5}),
+    "r4": ("rfm", {}),
+    "r5": ("hdbscan", {"min_cluster_size": 50}),
+}
+
+
+def online_retail_run_workspace(folder: Path) -> Path:
+    """A closed workspace in ``folder`` with Online Retail (../shared/data) as table ``online``,
+    its features ``online_features`` and the runs of ONLINE_RETAIL_RUNS; skips when absent."""
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment import runs
+
+    if not ONLINE_RETAIL.exists():
+        pytest.skip(f"../shared/data is not here: {ONLINE_RETAIL} is missing (real datasets).")
+    path = folder / "online.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, ONLINE_RETAIL, table="online")
+    build_features(ws, "online")
+    for algorithm, params in ONLINE_RETAIL_RUNS.values():
+        runs.run_segmentation(ws, "online_features", algorithm=algorithm, params=params)
+    ws.close()
+    return path
