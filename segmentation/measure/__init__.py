@@ -1,0 +1,1 @@
+"""Measure: campaign readouts against the holdout and segment migration."""
