@@ -167,6 +167,7 @@ def welch_interval(mean_a, var_a, n_a, mean_b, var_b, n_b, alpha: float = ALPHA)
         sa, sb = va / na, vb / nb
         se = np.sqrt(sa + sb)
         df = (sa + sb) ** 2 / (sa**2 / (na - 1) + sb**2 / (nb - 1))
+        df = np.where(sa + sb > 0, df, np.inf)  # no spread at all: the interval is the point
         t = sps.t.ppf(1 - alpha / 2, df)
         d = ma - mb
         p = 2 * sps.t.sf(np.abs(d / se), df)
@@ -184,6 +185,7 @@ def relative_interval(mean_a, var_a, n_a, mean_b, var_b, n_b, alpha: float = ALP
         se = np.sqrt(va / (na * mb**2) + ma**2 * vb / (nb * mb**4))
         sa, sb = va / na, vb / nb
         df = (sa + sb) ** 2 / (sa**2 / (na - 1) + sb**2 / (nb - 1))
+        df = np.where(sa + sb > 0, df, np.inf)  # no spread at all: the interval is the point
         t = sps.t.ppf(1 - alpha / 2, df)
     return lift, lift - t * se, lift + t * se
 
