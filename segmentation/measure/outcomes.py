@@ -75,6 +75,7 @@ def _lines_sql(info: TableInfo) -> str:
     roles = outcome_roles(info)
     types = {c.name: c.type for c in info.columns}
     cid = roles["customer_id"]
+    clean = bool(info.options.get("text_clean"))  # trimmed, '' as NULL, by ingest
     if "amount" in roles:
         amount = f"CAST({quote_ident(roles['amount'])} AS DOUBLE)"
     else:
@@ -86,21 +87,35 @@ def _lines_sql(info: TableInfo) -> str:
     if "order_id" in roles:
         order = f"CAST({quote_ident(roles['order_id'])} AS VARCHAR)"
     return (
-        f"SELECT {customer_id_sql(cid, types.get(cid, 'VARCHAR'))} AS customer_id, "
+        f"SELECT {customer_id_sql(cid, types.get(cid, 'VARCHAR'), clean=clean)} AS customer_id, "
         f"CAST({quote_ident(roles['timestamp'])} AS DATE) AS day, {amount} AS amount, "
-        f"{order} AS order_key FROM {quote_ident(info.name)}"
+        f"{order} AS order_key FROM {quote_ident(info.name)} WHERE {quote_ident(cid)} IS NOT NULL"
     )
 
 
 _PER_CUSTOMER = """
-SELECT customer_id,
-    count(DISTINCT CASE WHEN day >= ? AND day < ? AND amount >= 0
-        THEN coalesce(order_key, CAST(day AS VARCHAR)) END) AS orders,
-    coalesce(sum(amount) FILTER (WHERE day >= ? AND day < ?), 0) AS revenue,
-    coalesce(sum(amount) FILTER (WHERE day >= ? AND day < ?), 0) AS pre_revenue,
-    min(day) FILTER (WHERE day >= ? AND day < ? AND amount >= 0) AS first_day,
-    count(*) FILTER (WHERE day >= ? AND day < ?) AS window_lines
-FROM lines WHERE customer_id IS NOT NULL AND day IS NOT NULL GROUP BY customer_id
+, window_lines AS (SELECT * FROM lines WHERE day >= ? AND day < ?),
+orders AS (
+    SELECT customer_id, min(day) AS day FROM window_lines WHERE amount >= 0
+    GROUP BY customer_id, coalesce(order_key, CAST(day AS VARCHAR))
+),
+order_counts AS (
+    SELECT customer_id, count(*) AS orders, min(day) AS first_day FROM orders GROUP BY 1
+),
+revenue AS (
+    SELECT customer_id, sum(amount) AS revenue, count(*) AS window_lines
+    FROM window_lines GROUP BY 1
+),
+before AS (
+    SELECT customer_id, sum(amount) AS pre_revenue FROM lines WHERE day >= ? AND day < ?
+    GROUP BY 1
+),
+seen AS (SELECT DISTINCT customer_id FROM lines)
+SELECT seen.customer_id, coalesce(o.orders, 0) AS orders, coalesce(r.revenue, 0) AS revenue,
+    coalesce(b.pre_revenue, 0) AS pre_revenue, o.first_day,
+    coalesce(r.window_lines, 0) AS window_lines
+FROM seen LEFT JOIN order_counts o USING (customer_id) LEFT JOIN revenue r USING (customer_id)
+    LEFT JOIN before b USING (customer_id)
 """
 
 _SUMS = """
@@ -124,7 +139,7 @@ def measure_outcomes(
     tag = uuid.uuid4().hex[:12]
     per, grp = f"__measure_per_{tag}", f"__measure_groups_{tag}"
     group_sql, group_params = groups
-    params = window.bounds() * 2 + window.before() + window.bounds() * 2
+    params = window.bounds() + window.before()
     cur = ws.cursor()  # temporary tables live on this cursor only, and are dropped below
     try:
         cur.execute(
