@@ -74,7 +74,7 @@ def group_sql(ws: Workspace, record: ExportRecord) -> tuple[str, list[Any], str 
     if chosen is None and not record.audiences:
         chosen = record.segments
     members = ""
-    params: list[Any] = [record.run_id, list(chosen or [])]
+    params: list[Any] = [record.export_id, record.run_id, list(chosen or [])]
     if record.audiences:
         members = (
             f" OR a.customer_id IN (SELECT customer_id FROM {META}.audience_members "
@@ -83,11 +83,10 @@ def group_sql(ws: Workspace, record: ExportRecord) -> tuple[str, list[Any], str 
         params.append(list(record.audiences))
     audience = (
         f"SELECT a.customer_id, a.segment_id, '{AUDIENCE}' AS grp FROM {META}.assignments a "
-        f"WHERE a.run_id = ? AND (list_contains(?::INTEGER[], a.segment_id){members}) "
-        f"AND a.customer_id NOT IN (SELECT customer_id FROM {META}.export_holdouts "
-        "WHERE export_id = ?)"
+        f"ANTI JOIN (SELECT customer_id FROM {META}.export_holdouts WHERE export_id = ?) h "
+        "ON a.customer_id = h.customer_id "
+        f"WHERE a.run_id = ? AND (list_contains(?::INTEGER[], a.segment_id){members})"
     )
-    params.append(record.export_id)
     note = (
         f"Export {record.export_id} was made before audiences were recorded customer by "
         f"customer; its audience was rebuilt from run {record.run_id}'s segments"
