@@ -4,6 +4,7 @@ nothing, RFM by its rules."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -162,4 +163,17 @@ def test_table_without_the_roles_is_refused_and_changes_nothing(first):
         migrate(ws, run.run_id, as_of="2025-07-01", table="notes")
     with pytest.raises(InvalidParameterError, match="Table 'nowhere' is not in the workspace"):
         migrate(ws, run.run_id, as_of="2025-07-01", table="nowhere")
+    assert _state(ws) == before
+
+
+def test_a_model_that_cannot_assign_gets_a_clear_message(first):
+    ws, run, _ = first
+    blob = pickle.dumps({"pipeline": None, "model": object(), "prep": None, "linkage": None})
+    with ws.transaction() as cur:  # a stored run whose model has no way to score new customers
+        cur.execute(
+            "UPDATE _seg.runs SET model = ? WHERE run_id = ?", [blob, run.run_id]
+        ).fetchall()
+    before = _state(ws)
+    with pytest.raises(InvalidParameterError, match=r"Run r1's model \(kmeans\) cannot assign new"):
+        migrate(ws, run.run_id, as_of="2025-07-01")
     assert _state(ws) == before
