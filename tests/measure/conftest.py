@@ -28,6 +28,15 @@ class Campaign:
     export_id: str
     groups: pd.DataFrame  # customer_id, segment_id, grp
 
+    def plant(self, rates: dict[int, tuple[float, float]], seed: int = 0, table: str = "december"):
+        """Load an outcomes table with planted conversion rates; returns its lines."""
+        frame = planted_outcomes(self.groups, rates, seed=seed)
+        load_outcomes(self.ws, self.folder, frame, table)
+        return frame
+
+    def load(self, frame: pd.DataFrame, table: str) -> str:
+        return load_outcomes(self.ws, self.folder, frame, table)
+
 
 def planted_outcomes(
     groups: pd.DataFrame,

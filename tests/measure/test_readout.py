@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import START, load_outcomes, planted_outcomes
 
 from segmentation.errors import InvalidParameterError, TableNotFoundError
 from segmentation.ingest import ingest_file
 from segmentation.measure.readout import campaign_readout
+
+START = "2025-07-01"  # the sample's features are as of this day: the campaign starts then
 
 
 def _snapshot(ws) -> list[tuple]:
@@ -22,8 +23,7 @@ def _snapshot(ws) -> list[tuple]:
 
 def test_planted_lift_found_in_one_segment_and_null_in_the_others(campaign):
     rates = {1: (0.6, 0.2), 2: (0.3, 0.3), 3: (0.3, 0.3)}
-    frame = planted_outcomes(campaign.groups, rates, seed=3)
-    load_outcomes(campaign.ws, campaign.folder, frame, "december")
+    campaign.plant(rates, seed=3)
     r = campaign_readout(campaign.ws, campaign.export_id, "december", start=START)
     by = {s.segment_id: s for s in r.segments}
     conv = by[1].conversion
@@ -42,8 +42,7 @@ def test_planted_lift_found_in_one_segment_and_null_in_the_others(campaign):
 
 
 def test_figures_match_a_direct_computation(campaign):
-    frame = planted_outcomes(campaign.groups, {1: (0.5, 0.3), 2: (0.4, 0.4), 3: (0.2, 0.1)}, seed=4)
-    load_outcomes(campaign.ws, campaign.folder, frame, "december")
+    frame = campaign.plant({1: (0.5, 0.3), 2: (0.4, 0.4), 3: (0.2, 0.1)}, seed=4)
     r = campaign_readout(campaign.ws, campaign.export_id, "december", start=START)
     frame["amount"] = frame["quantity"] * frame["unit_price"].round(2)
     per = frame.groupby("customer_id").agg(
@@ -62,12 +61,7 @@ def test_figures_match_a_direct_computation(campaign):
 
 
 def test_json_has_exactly_the_documented_keys(campaign):
-    load_outcomes(
-        campaign.ws,
-        campaign.folder,
-        planted_outcomes(campaign.groups, {1: (0.5, 0.3), 2: (0.4, 0.4), 3: (0.2, 0.1)}),
-        "december",
-    )
+    campaign.plant({1: (0.5, 0.3), 2: (0.4, 0.4), 3: (0.2, 0.1)})
     out = json.loads(
         json.dumps(
             campaign_readout(campaign.ws, campaign.export_id, "december", start=START).to_dict()
@@ -101,7 +95,7 @@ def test_json_has_exactly_the_documented_keys(campaign):
 
 
 def test_missing_and_ignored_customers_are_counted(campaign):
-    frame = planted_outcomes(campaign.groups, {1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)}, seed=5)
+    frame = campaign.plant({1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)}, seed=5, table="lines")
     strangers = pd.DataFrame(
         {
             "order_id": ["X1", "X2", "X3"],
@@ -111,7 +105,7 @@ def test_missing_and_ignored_customers_are_counted(campaign):
             "unit_price": [5.0, 5.0, 5.0],
         }
     )
-    load_outcomes(campaign.ws, campaign.folder, pd.concat([frame, strangers]), "december")
+    campaign.load(pd.concat([frame, strangers]), "december")
     r = campaign_readout(campaign.ws, campaign.export_id, "december", start=START)
     assert r.ignored == 2
     assert r.missing == len(campaign.groups) - frame["customer_id"].nunique()
@@ -131,19 +125,14 @@ def test_cuped_reports_how_much_it_narrowed_the_interval(campaign):
         order_id=history["order_id"] + "b",
         unit_price=history["unit_price"] * np.random.default_rng(0).uniform(0.8, 1.2, len(history)),
     )
-    load_outcomes(campaign.ws, campaign.folder, pd.concat([before, after]), "both")
+    campaign.load(pd.concat([before, after]), "both")
     r = campaign_readout(campaign.ws, campaign.export_id, "both", start=START, cuped=True)
     assert r.overall.revenue_per_customer.narrowing > 0.5  # after ~ before
     assert any("CUPED" in w and "narrowed" in w for w in r.warnings)
 
 
 def test_sample_ratio_warning_when_the_holdout_lost_customers(campaign):
-    load_outcomes(
-        campaign.ws,
-        campaign.folder,
-        planted_outcomes(campaign.groups, {1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)}),
-        "december",
-    )
+    campaign.plant({1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)})
     with campaign.ws.transaction() as cur:  # the holdout record damaged: half of it gone
         cur.execute(
             "DELETE FROM _seg.export_holdouts WHERE export_id = ? AND hash(customer_id) % 2 = 0",
