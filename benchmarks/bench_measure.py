@@ -59,9 +59,9 @@ def _lines_sql(customers: int, per_customer: int, first_day: str, days: int, ext
 
 
 def setup(ws, customers: int, history: int, folder: Path) -> dict:
-    from segmentation.audiences import export_audience
-    from segmentation.features import build_features
-    from segmentation.runs import run_segmentation
+    from segmentation.export.plan import export_audience
+    from segmentation.features.build import build_features
+    from segmentation.segment.runs import run_segmentation
 
     started = time.perf_counter()
     with ws.transaction() as cur:
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=8, help="history lines per customer")
     args = parser.parse_args(argv)
 
-    from segmentation.features import build_features
+    from segmentation.features.build import build_features
     from segmentation.measure import campaign_readout, migrate
     from segmentation.workspace import open_workspace
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterError, TableNotFoundError
-from ..exportlog import ExportRecord, list_exports
+from ..export.log import ExportRecord, list_exports
 from ..workspace import META, Workspace
 
 AUDIENCE, HOLDOUT = "audience", "holdout"

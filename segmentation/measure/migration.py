@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError, param_error
-from ..features import build_features, parse_as_of
-from ..preprocess import PrepConfig
-from ..runs import Run, delete_run, fitted, get_run, run_segmentation, set_segment_names
+from ..features.build import build_features, parse_as_of
+from ..segment.recipe import apply_run
+from ..segment.runs import Run, delete_run, fitted, get_run, rename_run, set_segment_names
 from ..workspace import Workspace
 from . import store
 
@@ -147,26 +147,14 @@ def _features_at(ws: Workspace, run: Run, raw: str, as_of: date, own: bool, prog
 
 
 def _assign_later(ws: Workspace, run: Run, table: str, as_of: date, progress) -> Run:
-    """The run's fitted preparation and model on the later features: the mechanism of
-    :func:`segmentation.recipe.run_recipe` when it re-applies a recipe to newer data."""
-    stored = fitted(ws, run.run_id)
-    features = run.recipe.get("features") or {}
-    prep = PrepConfig.from_dict(features) if "scaler" in features else None
-    later = run_segmentation(
-        ws,
-        table,
-        algorithm=run.algorithm,
-        params=run.params,
-        prep=prep,
-        features=None if prep else features.get("features"),
-        seed=run.seed,
-        name=f"{run.name} at {as_of.isoformat()}",
-        progress=progress,
-        _model=(stored["pipeline"], stored["model"]),
-    )
-    names = {s.segment_id: (s.name, s.description) for s in run.segments}
-    shared = {sid: v for sid, v in names.items() if sid in {s.segment_id for s in later.segments}}
-    return set_segment_names(ws, later.run_id, shared) if shared else later
+    """The run's fitted preparation and model on the later features (no refit), by
+    :func:`segmentation.segment.recipe.apply_run`: what `segment run --recipe` does for a newer
+    file. The later run is named after the first and carries its segment names."""
+    later = apply_run(ws, run.run_id, table, progress=progress)
+    later = rename_run(ws, later.run_id, f"{run.name} at {as_of.isoformat()}")
+    present = {s.segment_id for s in later.segments}
+    names = {s.segment_id: (s.name, s.description) for s in run.segments if s.segment_id in present}
+    return set_segment_names(ws, later.run_id, names) if names else later
 
 
 def migrate(

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..features import customer_id_sql
+from ..features.sql import customer_id_sql
 from ..workspace import TableInfo, Workspace, quote_ident
 
 SUMS = ("n", "converted", "sum_r", "sum_r2", "sum_o", "sum_o2", "sum_x", "sum_x2", "sum_xr")

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..audiences import minimum_detectable_effect
 from ..errors import InvalidParameterError, param_error
-from ..features import parse_as_of
-from ..runs import get_run
+from ..export.power import minimum_detectable_effect
+from ..features.build import parse_as_of
+from ..segment.runs import get_run
 from ..workspace import Workspace
 from . import groups as g
 from .outcomes import Outcomes, Window, date_range, measure_outcomes, outcome_roles

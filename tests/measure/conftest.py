@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import runs
-from segmentation.audiences import export_audience
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
-from segmentation.sample import write_sample
+from segmentation.demo.sample import write_sample
+from segmentation.export.plan import export_audience
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import runs
 from segmentation.workspace import Workspace, open_workspace
 
 START = "2025-07-01"  # the sample's features are as of this day: the campaign starts then

@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segmentation import runs
 from segmentation.charts.measure import migration_sankey
+from segmentation.demo.sample import write_sample
 from segmentation.errors import InvalidParameterError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
 from segmentation.measure.migration import get_migration, migrate, migration_customers
 from segmentation.measure.store import previous_segments
-from segmentation.sample import write_sample
+from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
 FIRST = "2025-01-01"

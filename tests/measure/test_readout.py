@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, TableNotFoundError
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.measure.readout import campaign_readout
 
 START = "2025-07-01"  # the sample's features are as of this day: the campaign starts then
@@ -145,7 +145,7 @@ def test_sample_ratio_warning_when_the_holdout_lost_customers(campaign):
 
 # -- clear errors that change nothing ---------------------------------------------------------
 def test_export_without_holdout_is_refused(campaign):
-    from segmentation.audiences import export_audience
+    from segmentation.export.plan import export_audience
 
     plain = export_audience(campaign.ws, campaign.run_id, campaign.folder / "plain.csv")
     before = _snapshot(campaign.ws)
