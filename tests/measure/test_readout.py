@@ -187,3 +187,36 @@ def test_bad_parameters_name_the_parameter(campaign):
         campaign_readout(campaign.ws, campaign.export_id, "tx", start="July")
     with pytest.raises(TableNotFoundError, match="There is no export 'e9'"):
         campaign_readout(campaign.ws, "e9", "tx")
+
+
+def test_recorded_audience_leaves_out_suppressed_customers(campaign):
+    from segmentation.export.plan import export_audience
+    from segmentation.export.suppression import Suppression
+
+    gone = frozenset(campaign.groups["customer_id"].iloc[:7])
+    result = export_audience(
+        campaign.ws, campaign.run_id, campaign.folder / "supp.csv", holdout=0.3, seed=2,
+        suppression=Suppression(ids=gone),
+    )  # fmt: skip
+    campaign.plant({1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)})
+    r = campaign_readout(campaign.ws, result.export_id, "december", start=START)
+    assert (r.overall.audience, r.overall.holdout) == (result.rows, result.holdout_rows)
+    assert not any("rebuilt" in w for w in r.warnings)
+
+
+def test_an_export_made_before_audiences_were_recorded_is_rebuilt_with_a_note(campaign):
+    from segmentation.export.plan import export_audience
+    from segmentation.export.suppression import Suppression
+
+    gone = frozenset(campaign.groups["customer_id"].iloc[:7])
+    result = export_audience(
+        campaign.ws, campaign.run_id, campaign.folder / "old.csv", holdout=0.3, seed=2,
+        suppression=Suppression(ids=gone),
+    )  # fmt: skip
+    with campaign.ws.transaction() as cur:  # as an export written by the earlier version
+        cur.execute("DELETE FROM _seg.export_audience WHERE export_id = ?", [result.export_id])
+    campaign.plant({1: (0.5, 0.5), 2: (0.5, 0.5), 3: (0.5, 0.5)})
+    r = campaign_readout(campaign.ws, result.export_id, "december", start=START)
+    note = next(w for w in r.warnings if "rebuilt" in w)
+    held = r.overall.audience - result.rows
+    assert held > 0 and f"{held:,} more than its files held" in note
