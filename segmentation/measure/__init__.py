@@ -5,6 +5,7 @@
 """
 
 from .migration import Migration, get_migration, latest_migration, migrate, migration_customers
+from .outcomes import outcome_tables
 from .readout import GroupReadout, Readout, campaign_readout
 from .stats import LiftResult, SampleRatio
 from .store import previous_segments
@@ -20,5 +21,6 @@ __all__ = [
     "latest_migration",
     "migrate",
     "migration_customers",
+    "outcome_tables",
     "previous_segments",
 ]

@@ -170,3 +170,17 @@ def date_range(ws: Workspace, info: TableInfo) -> tuple[date | None, date | None
     sql = f"SELECT min(CAST({ts} AS DATE)), max(CAST({ts} AS DATE)) FROM {quote_ident(info.name)}"
     first, last = ws.query(sql)[0]
     return first, last
+
+
+def outcome_tables(ws: Workspace) -> list[str]:
+    """Tables a readout can read: those with a customer id, a date and an amount (or quantity
+    and unit price), transactions first."""
+    usable = []
+    for info in ws.tables():
+        try:
+            outcome_roles(info)
+        except InvalidParameterError:
+            continue
+        if info.kind != "features":
+            usable.append((info.kind != "transactions", info.name))
+    return [name for _, name in sorted(usable)]

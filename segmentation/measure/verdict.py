@@ -49,11 +49,12 @@ def verdict(
     extra = revenue.incremental
     amount = money(abs(extra), currency)
     money_part = f"about {amount} of {'extra' if extra >= 0 else 'lost'} revenue"
-    if small_note:
+    clear = math.isfinite(p_value) and p_value < ALPHA
+    if small_note and not clear:
         return f"{head}: {small_note}"
-    if math.isfinite(p_value) and p_value < ALPHA and revenue.lift_abs > 0:
+    if clear and revenue.lift_abs > 0:
         end = "the campaign worked here."
-    elif math.isfinite(p_value) and p_value < ALPHA and revenue.lift_abs < 0:
+    elif clear and revenue.lift_abs < 0:
         end = "the campaign did harm here: customers who got it spent less than the holdout."
     else:
         end = "no clear effect: the difference may be chance."
