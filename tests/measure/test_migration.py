@@ -177,3 +177,27 @@ def test_a_model_that_cannot_assign_gets_a_clear_message(first):
     with pytest.raises(InvalidParameterError, match=r"Run r1's model \(kmeans\) cannot assign new"):
         migrate(ws, run.run_id, as_of="2025-07-01")
     assert _state(ws) == before
+
+
+def test_export_of_the_later_run_adds_previous_segment_columns(first):
+    from segmentation.export.contacts import column_choices
+    from segmentation.export.plan import export_audience
+
+    ws, run, folder = first
+    assert "previous_segment" not in column_choices(ws, run.run_id)["features"]
+    m = migrate(ws, run.run_id, as_of="2025-07-01")
+    assert {"previous_segment", "segment_changed"} <= set(
+        column_choices(ws, m.to_run_id)["features"]
+    )
+    out = folder / "later.csv"
+    export_audience(ws, m.to_run_id, out, columns=("previous_segment", "segment_changed"))
+    rows = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(rows.columns) == ["customer_id", "segment_id", "segment", "previous_segment", "segment_changed"]  # fmt: skip
+    per = migration_customers(ws, m.migration_id).set_index("customer_id")
+    expected = per.loc[rows["customer_id"], "from_segment"].to_numpy()
+    assert (rows["previous_segment"].to_numpy() == expected).all()
+    assert (rows["previous_segment"] == "New").sum() == m.new
+    changed = per["from_segment_id"].ne(per["to_segment_id"]) | per["from_segment_id"].isna()
+    assert rows["segment_changed"].sum() == changed.loc[rows["customer_id"]].sum()
+    with pytest.raises(InvalidParameterError, match="There is no column 'previous_segment'"):
+        export_audience(ws, run.run_id, folder / "first.csv", columns=("previous_segment",))
