@@ -27,8 +27,9 @@ def readout_tab() -> None:
     exports = {e.export_id: e for e in list_exports(ws) if e.holdout_rows}
     tables = outcome_tables(ws)
     if not exports:
-        st.info("Export a list with a holdout on the Export page first: the readout compares "
-                "the customers who got the campaign with those held out.")  # fmt: skip
+        st.info("Run a segmentation, then export a list with a holdout on the Export page: "
+                "the readout compares the customers who got the campaign with those held "
+                "out.")  # fmt: skip
         return
     if not tables:
         st.info("Load the orders placed after the campaign on the Data page first (a table "

@@ -28,7 +28,7 @@ def test_page_without_an_export_says_what_to_do(monkeypatch, tmp_path):
     at = results_page(monkeypatch, tmp_path / "empty.duckdb")
     assert not at.exception
     assert at.title[0].value == "Results"
-    assert "Export a list with a holdout on the Export page first" in texts(at.info)
+    assert "export a list with a holdout on the Export page" in texts(at.info)
 
 
 def test_readout_shows_verdicts_charts_and_downloads(monkeypatch, workspace):
