@@ -51,7 +51,11 @@ def main() -> None:
         expected[rid] = {
             "algorithm": algo,
             "assignments": dict(
-                zip(df["customer_id"].astype(str), df["segment_id"].astype(int).tolist(), strict=True)
+                zip(
+                    df["customer_id"].astype(str),
+                    df["segment_id"].astype(int).tolist(),
+                    strict=True,
+                )
             ),
         }
     ws.close()
