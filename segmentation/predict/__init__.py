@@ -1,0 +1,61 @@
+"""Predict: what each customer is worth and who is slipping away (BTYD models).
+
+BG/NBD, MBG/NBD and Pareto/NBD for the number of future orders and P(alive), Gamma-Gamma for
+the value of an order, fitted by maximum likelihood (numpy/scipy only); per-customer CLV with
+80% intervals and churn risk; a holdout check; predictions stored in the workspace.
+"""
+
+from .models import (
+    MIN_REPEAT_CUSTOMERS,
+    ORDER_MODELS,
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    NotEnoughDataError,
+    ParetoNBDModel,
+)
+from .run import (
+    DEFAULT_DISCOUNT_RATE,
+    DEFAULT_HORIZON_DAYS,
+    Prediction,
+    predict_table,
+    segment_totals,
+)
+from .score import CHURN_HIGH, CHURN_MEDIUM, Scores, group_totals, score_customers
+from .store import (
+    OUT_COLUMNS,
+    list_predictions,
+    prediction_customers,
+    read_prediction,
+)
+from .summary import UNITS, CustomerSummary, customer_summary
+from .validation import Validation, validate
+
+__all__ = [
+    "CHURN_HIGH",
+    "CHURN_MEDIUM",
+    "DEFAULT_DISCOUNT_RATE",
+    "DEFAULT_HORIZON_DAYS",
+    "MIN_REPEAT_CUSTOMERS",
+    "ORDER_MODELS",
+    "OUT_COLUMNS",
+    "UNITS",
+    "BetaGeoModel",
+    "CustomerSummary",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
+    "NotEnoughDataError",
+    "ParetoNBDModel",
+    "Prediction",
+    "Scores",
+    "Validation",
+    "customer_summary",
+    "group_totals",
+    "list_predictions",
+    "predict_table",
+    "prediction_customers",
+    "read_prediction",
+    "score_customers",
+    "segment_totals",
+    "validate",
+]
