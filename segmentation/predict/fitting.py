@@ -98,7 +98,8 @@ def maximise(
     starts: Sequence[np.ndarray],
     fixed_bound: float = LOG_BOUND,
 ) -> Maximum:
-    """Maximise the weighted log-likelihood from each start (parameters, not logs); keep the best.
+    """Maximise the weighted log-likelihood from each start (parameters, not logs) until two
+    starts agree on the maximum; keep the best.
 
     The covariance of the log-parameters is the inverse of the observed information (the
     Hessian of -LL); where that is not positive definite (a flat direction, as at a boundary),
@@ -106,7 +107,7 @@ def maximise(
     """
     value, value_and_grad, total = _objective(loglik, data, np.asarray(weights, dtype=float))
     bounds = [(-fixed_bound, fixed_bound)] * len(starts[0])
-    best = None
+    found = []
     for start in starts:
         theta0 = np.clip(np.log(np.asarray(start, dtype=float)), -fixed_bound, fixed_bound)
         result = minimize(
@@ -115,10 +116,15 @@ def maximise(
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
         )
-        if best is None or result.fun < best.fun:
-            best = result
+        found.append(result)
+        found.sort(key=lambda res: res.fun)
+        if len(found) >= 2 and abs(found[1].fun - found[0].fun) <= 1e-9 * max(
+            1.0, abs(found[0].fun)
+        ):
+            break  # two starts reached the same maximum
+    best = found[0]
     theta = best.x
     info = _hessian(value_and_grad, theta, total)
     eigval, eigvec = np.linalg.eigh(info)

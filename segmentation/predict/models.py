@@ -23,6 +23,7 @@ from .likelihoods import LOGLIK, PARAMS, gammagamma_loglik
 
 MIN_REPEAT_CUSTOMERS = 100  # below this the drop-out and spend parameters are not identified
 MIN_CUSTOMERS = 200
+LR_THRESHOLD = 1.92  # log-likelihood gain over the NBD below which drop-out is not shown
 
 
 class NotEnoughDataError(SegmentationError, ValueError):
@@ -122,21 +123,25 @@ class _OrdersModel:
         return self
 
     def _at_boundary(self, full, nbd, T: np.ndarray) -> bool:
+        """No evidence of drop-out: the maximum is at the boundary (no drop-out), or the full
+        model's log-likelihood beats the NBD's by less than 1.92 (a likelihood-ratio test at
+        5%: half of chi-square(1)'s 3.84, the test for a parameter on its boundary)."""
         p = full.params
         # Pareto/NBD: expected drop-outs per customer over the span; else the mean drop-out
         # probability after an order.
         pareto = self.model == "paretonbd"
         drop = p[2] / p[3] * float(np.max(T)) if pareto else p[2] / (p[2] + p[3])
-        gain = full.log_likelihood - nbd.log_likelihood
-        return bool(full.at_bound and drop < 1e-2 or drop < 1e-5 or gain < 1e-3)
+        self.drop_out_gain_ = full.log_likelihood - nbd.log_likelihood
+        return bool(drop < 1e-5 or self.drop_out_gain_ < LR_THRESHOLD)
 
     def _boundary_warning(self) -> str:
         limit = "a -> 0, b -> infinity" if self._leave == "a" else "s -> 0, beta -> infinity"
         return (
-            f"The data show no sign of customers leaving: the {self.label}'s drop-out went to "
-            f"its limit ({limit}), so the predictions use the limiting model, the NBD, in which "
-            "every customer stays active (P(alive) = 1). A longer calibration period, with "
-            "time for customers to stop buying, may show drop-out."
+            f"The data show no sign of customers leaving: the {self.label}'s drop-out is at or "
+            f"near its limit ({limit}; its log-likelihood beats the model without drop-out by "
+            f"only {max(self.drop_out_gain_, 0.0):.2f}), so the predictions use the limiting "
+            "model, the NBD, in which every customer stays active (P(alive) = 1). A longer "
+            "calibration period, with time for customers to stop buying, may show drop-out."
         )
 
     # -- predictions -------------------------------------------------------------------------
