@@ -256,6 +256,11 @@ class GammaGammaModel:
         self.n_customers_ = n_use
         self._params = found.params
         self._mean_m = mean
+        if found.at_bound or self.params_["q"] > 1e4:
+            self.warnings_.append(
+                "Customers' average order values differ no more than chance would make them: "
+                "the spend model gives every customer nearly the same expected order value."
+            )
         if self.params_["q"] <= 1:
             self.warnings_.append(
                 f"The spend model's q is {self.params_['q']:.2f} (at most 1): its mean order "

@@ -6,7 +6,8 @@ Definitions (those of the features, see the README):
   amount < 0 is a return, any other a purchase.
 * An order is a distinct order id among a customer's purchase lines (without an order id role:
   a distinct day). Its day is that of its first purchase line; its value is the sum of every
-  line with its key (purchases and returns under the same order id, or on the same day).
+  line with its key (purchases and returns under the same order id, or on the same day). The
+  first order is the one with the earliest purchase line (ties: the smaller value).
 * frequency = repeat orders (orders - 1); recency = days from the first to the last order;
   T = days from the first order to the observation end: the calibration end when one is given,
   else the last transaction day; monetary_value = mean value of the repeat orders (the first
@@ -71,6 +72,7 @@ def _lines_sql(table: str, roles: Mapping[str, str], types: Mapping[str, str]) -
         f"{customer_id_sql(roles['customer_id'], types.get(roles['customer_id'], 'VARCHAR'))}"
         " AS customer_id",
         f"CAST({q(roles['timestamp'])} AS DATE) AS day",
+        f"CAST({q(roles['timestamp'])} AS TIMESTAMP) AS bought_at",
         f"{amount} AS amount",
     ]
     if "order_id" in roles:
@@ -88,7 +90,8 @@ kept AS (
     WHERE customer_id IS NOT NULL AND day IS NOT NULL AND amount IS NOT NULL
 ),
 orders AS (
-    SELECT customer_id, min(day) FILTER (WHERE amount >= 0) AS day, sum(amount) AS value
+    SELECT customer_id, min(day) FILTER (WHERE amount >= 0) AS day,
+        min(bought_at) FILTER (WHERE amount >= 0) AS bought_at, sum(amount) AS value
     FROM kept WHERE day <= $1
     GROUP BY customer_id, {key}
     HAVING count(*) FILTER (WHERE amount >= 0) > 0
@@ -97,7 +100,7 @@ orders AS (
         base
         + """,
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY day, value) AS k FROM orders
+    SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY bought_at, value) AS k FROM orders
 )
 SELECT customer_id,
     count(*) - 1 AS frequency,

@@ -70,3 +70,45 @@ def shared_data_session() -> Path:
 def cdnow_xtT(cdnow) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(frequency, recency, T) of the CDNOW calibration summary, as arrays."""
     return tuple(cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+
+
+@pytest.fixture(scope="session")
+def shop_csv():
+    """``shop_csv(path, customers=600, seed=0)``: write a synthetic shop's transactions."""
+    return _write_shop
+
+
+def _write_shop(path: Path, customers: int = 600, seed: int = 0, days: int = 540) -> Path:
+    """A transactions CSV in Online Retail's shape (InvoiceNo, StockCode, Quantity,
+    InvoiceDate, UnitPrice, CustomerID): customers buying at gamma-distributed rates and
+    leaving with beta-distributed probabilities after each order, two lines per order, and a
+    return now and then (a negative quantity under its own invoice)."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    rows = []
+    invoice = 100000
+    for c in range(customers):
+        rate = rng.gamma(0.8, 1 / 30.0)
+        leave = rng.beta(1.0, 4.0)
+        scale = rng.gamma(3.0, 1.5)
+        day = int(rng.integers(0, 120))
+        while day < days:
+            invoice += 1
+            when = start + pd.Timedelta(days=day, hours=int(rng.integers(8, 20)))
+            for item in range(2):
+                price = round(float(rng.gamma(4.0, scale)), 2)
+                rows.append(
+                    (f"{invoice}", f"P{item}", int(rng.integers(1, 4)), when, price, 10000 + c)
+                )
+            if rng.random() < 0.05:
+                rows.append((f"C{invoice}", "P0", -1, when + pd.Timedelta(days=2), 5.0, 10000 + c))
+            if rng.random() < leave:
+                break
+            day += max(1, int(rng.exponential(1 / max(rate, 1e-6))))
+    frame = pd.DataFrame(
+        rows,
+        columns=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+    )
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame.to_csv(path, index=False)
+    return path
