@@ -18,6 +18,7 @@ from .run import (
     DEFAULT_DISCOUNT_RATE,
     DEFAULT_HORIZON_DAYS,
     Prediction,
+    parse_day,
     predict_table,
     segment_totals,
 )
@@ -27,6 +28,7 @@ from .store import (
     list_predictions,
     prediction_customers,
     read_prediction,
+    write_customers,
 )
 from .summary import UNITS, CustomerSummary, customer_summary
 from .validation import Validation, validate
@@ -52,10 +54,12 @@ __all__ = [
     "customer_summary",
     "group_totals",
     "list_predictions",
+    "parse_day",
     "predict_table",
     "prediction_customers",
     "read_prediction",
     "score_customers",
     "segment_totals",
     "validate",
+    "write_customers",
 ]

@@ -32,6 +32,25 @@ PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _counts(x: np.ndarray) -> np.ndarray | None:
+    """``x`` as whole counts when it is one and they repeat (so a function of ``shift + x`` is
+    computed once per count and gathered), else None."""
+    if x.size < 1000:
+        return None
+    whole = x.astype(np.int64)
+    top = int(whole.max())
+    if top > 10 * x.size or not np.array_equal(whole, x) or int(whole.min()) < 0:
+        return None
+    return whole
+
+
+def per_count(f, shift: float, x: np.ndarray, whole: np.ndarray | None) -> np.ndarray:
+    """f(shift + x), evaluated on 0..max(x) and gathered when ``x`` holds whole counts."""
+    if whole is None:
+        return f(shift + x)
+    return f(shift + np.arange(int(whole.max()) + 1, dtype=float))[whole]
+
+
 def _mix(log_terms: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
     """log(sum(exp(terms))) and each term's weight exp(term - total)."""
     stacked = np.vstack(log_terms)
@@ -41,16 +60,19 @@ def _mix(log_terms: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
     return total, [np.exp(t - total) for t in log_terms]
 
 
-def _nbd_part(r: float, alpha: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _nbd_part(
+    r: float, alpha: float, x: np.ndarray, whole: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The purchase-process constant log Γ(r+x) - log Γ(r) + r log α and its r, α gradients."""
-    value = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    return value, digamma(r + x) - digamma(r) + np.log(alpha), np.full_like(x, r / alpha)
+    value = per_count(gammaln, r, x, whole) - gammaln(r) + r * np.log(alpha)
+    d_r = per_count(digamma, r, x, whole) - digamma(r) + np.log(alpha)
+    return value, d_r, np.full_like(x, r / alpha)
 
 
 def nbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
     """The NBD (no drop-out): the limit of BG/NBD as a -> 0 and of Pareto/NBD as s -> 0."""
     r, alpha = params
-    base, d_r, d_alpha = _nbd_part(r, alpha, x)
+    base, d_r, d_alpha = _nbd_part(r, alpha, x, _counts(x))
     ll = base - (r + x) * np.log(alpha + T)
     grad = np.column_stack(
         [r * (d_r - np.log(alpha + T)), alpha * (d_alpha - (r + x) / (alpha + T))]
@@ -61,8 +83,14 @@ def nbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
 def bgnbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
     """BG/NBD: drop-out may happen right after each repeat order (never before the first)."""
     r, alpha, a, b = params
-    base, d_r, d_alpha = _nbd_part(r, alpha, x)
-    beta_part = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    whole = _counts(x)
+    base, d_r, d_alpha = _nbd_part(r, alpha, x, whole)
+    beta_part = (
+        gammaln(a + b)
+        + per_count(gammaln, b, x, whole)
+        - gammaln(b)
+        - per_count(gammaln, a + b, x, whole)
+    )
     stay = -(r + x) * np.log(alpha + T)
     repeat = x > 0
     b_x1 = np.where(repeat, b + x - 1, 1.0)
@@ -71,26 +99,32 @@ def bgnbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]
     ll = base + beta_part + mixed
     g_r = d_r - w_stay * np.log(alpha + T) - w_leave * np.log(alpha + t_x)
     g_alpha = d_alpha - w_stay * (r + x) / (alpha + T) - w_leave * (r + x) / (alpha + t_x)
-    psi_ab = digamma(a + b) - digamma(a + b + x)
+    psi_ab = digamma(a + b) - per_count(digamma, a + b, x, whole)
     g_a = psi_ab + w_leave / a
-    g_b = psi_ab + digamma(b + x) - digamma(b) - w_leave / b_x1
+    g_b = psi_ab + per_count(digamma, b, x, whole) - digamma(b) - w_leave / b_x1
     return ll, np.column_stack([r * g_r, alpha * g_alpha, a * g_a, b * g_b])
 
 
 def mbgnbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
     """MBG/NBD: as BG/NBD, but a customer may also drop out right after the first order."""
     r, alpha, a, b = params
-    base, d_r, d_alpha = _nbd_part(r, alpha, x)
-    beta_part = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
+    whole = _counts(x)
+    base, d_r, d_alpha = _nbd_part(r, alpha, x, whole)
+    beta_part = (
+        gammaln(a + b)
+        + per_count(gammaln, b + 1, x, whole)
+        - gammaln(b)
+        - per_count(gammaln, a + b + 1, x, whole)
+    )
     stay = -(r + x) * np.log(alpha + T)
     leave = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
     mixed, (w_stay, w_leave) = _mix([stay, leave])
     ll = base + beta_part + mixed
     g_r = d_r - w_stay * np.log(alpha + T) - w_leave * np.log(alpha + t_x)
     g_alpha = d_alpha - w_stay * (r + x) / (alpha + T) - w_leave * (r + x) / (alpha + t_x)
-    psi_ab = digamma(a + b) - digamma(a + b + x + 1)
+    psi_ab = digamma(a + b) - per_count(digamma, a + b + 1, x, whole)
     g_a = psi_ab + w_leave / a
-    g_b = psi_ab + digamma(b + x + 1) - digamma(b) - w_leave / (b + x)
+    g_b = psi_ab + per_count(digamma, b + 1, x, whole) - digamma(b) - w_leave / (b + x)
     return ll, np.column_stack([r * g_r, alpha * g_alpha, a * g_a, b * g_b])
 
 
@@ -131,19 +165,22 @@ def paretonbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, None]:
 def gammagamma_loglik(params: np.ndarray, x, m) -> tuple[np.ndarray, np.ndarray]:
     """Gamma-Gamma: the mean ``m`` of a customer's ``x`` repeat order values (x > 0, m > 0)."""
     p, q, gamma = params
+    whole = _counts(x)
     px = p * x
     total = x * m + gamma
+    log_x = per_count(np.log, 0.0, x, whole)
     ll = (
-        gammaln(px + q)
-        - gammaln(px)
+        per_count(lambda v: gammaln(p * v + q), 0.0, x, whole)
+        - per_count(lambda v: gammaln(p * v), 0.0, x, whole)
         - gammaln(q)
         + q * np.log(gamma)
         + (px - 1) * np.log(m)
-        + px * np.log(x)
+        + px * log_x
         - (px + q) * np.log(total)
     )
-    psi = digamma(px + q)
-    g_p = x * (psi - digamma(px) + np.log(m) + np.log(x) - np.log(total))
+    psi = per_count(lambda v: digamma(p * v + q), 0.0, x, whole)
+    psi_px = per_count(lambda v: digamma(p * v), 0.0, x, whole)
+    g_p = x * (psi - psi_px + np.log(m) + log_x - np.log(total))
     g_q = psi - digamma(q) + np.log(gamma) - np.log(total)
     g_gamma = q / gamma - (px + q) / total
     return ll, np.column_stack([p * g_p, q * g_q, gamma * g_gamma])

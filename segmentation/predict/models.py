@@ -91,7 +91,7 @@ class _OrdersModel:
         full = maximise(
             LOGLIK[self.model], data, w, _starting_points(x, age, self.n_starts, self.seed)
         )
-        nbd = maximise(LOGLIK["nbd"], data, w, [s[:2] for s in _starting_points(x, age, 2, 0)])
+        nbd = maximise(LOGLIK["nbd"], data, w, [_starting_points(x, age, 1, 0)[0][:2]])
         self.full_params_ = dict(zip(PARAMS[self.model], map(float, full.params), strict=True))
         self.full_log_likelihood_ = full.log_likelihood
         self.warnings_: list[str] = []

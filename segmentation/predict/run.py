@@ -97,6 +97,20 @@ def _check(model: str, unit: str, horizon, discount_rate) -> None:
         )
 
 
+def parse_day(text: str | None, option: str = "calibration_end") -> date | None:
+    """A YYYY-MM-DD day, or None for None.
+
+    >>> parse_day("1997-09-30")
+    datetime.date(1997, 9, 30)
+    """
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise param_error(option, "a day written YYYY-MM-DD", text) from None
+
+
 def _noop(fraction: float, message: str) -> None:
     return None
 

@@ -104,23 +104,41 @@ class Scores:
 
 
 def score_customers(
-    model, spend, customer_id, x, t_x, T, m, *, horizon: float, unit_days: float, rate: float
+    model,
+    spend,
+    customer_id,
+    x,
+    t_x,
+    T,
+    m,
+    *,
+    horizon: float,
+    unit_days: float,
+    rate: float,
+    intervals: bool = True,
 ) -> Scores:
-    """The per-customer table (times in the model's unit) and the gradients of its outputs."""
+    """The per-customer table (times in the model's unit) and the gradients of its outputs.
+
+    ``intervals=False`` leaves the ranges empty (NaN) and skips their cost."""
     (ux, ut, uT), inverse, _ = distinct_rows(x, t_x, T)
     alive = model.p_alive(ux, ut, uT)
     total, discounted = _discounted_orders(model, horizon, unit_days, rate, ux, ut, uT)
-    grad_o = log_gradient(
-        lambda p: model.expected_orders(horizon, ux, ut, uT, params=p), model.active_params_
-    )[inverse]
     value = spend.expected_order_value(x, m)
-    grad_v = value_log_gradient(spend.active_params_, x, m)
-    var_o = _quad(grad_o, model.cov_)
-    var_v = _quad(grad_v, spend.cov_)
     orders = total[inverse]
     clv = discounted[inverse] * value
-    spread_o = np.exp(Z80 * np.sqrt(var_o))
-    spread_c = np.exp(Z80 * np.sqrt(var_o + var_v))
+    if intervals:
+        grad_o = log_gradient(
+            lambda p: model.expected_orders(horizon, ux, ut, uT, params=p), model.active_params_
+        )[inverse]
+        grad_v = value_log_gradient(spend.active_params_, x, m)
+        var_o = _quad(grad_o, model.cov_)
+        var_v = _quad(grad_v, spend.cov_)
+        spread_o = np.exp(Z80 * np.sqrt(var_o))
+        spread_c = np.exp(Z80 * np.sqrt(var_o + var_v))
+    else:
+        grad_o = np.zeros((len(orders), len(model.active_params_)))
+        grad_v = np.zeros((len(orders), 3))
+        spread_o = spread_c = np.full(len(orders), np.nan)
     rate_active = model.active_rate(x, T)
     alive_c = alive[inverse]
     with np.errstate(divide="ignore"):

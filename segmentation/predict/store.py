@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import NameClashError, TableNotFoundError
+from ..errors import InvalidParameterError, NameClashError, TableNotFoundError
 from ..workspace import META, Workspace
 
 SCHEMA = f"""
@@ -76,6 +77,26 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def write_customers(customers: pd.DataFrame, path: str | Path) -> Path:
+    """Write the per-customer table (the columns of :data:`OUT_COLUMNS`, the customer id as
+    text) to a .csv or .parquet file; returns the path."""
+    target = Path(path).expanduser()
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InvalidParameterError(
+            f"The output file must end in .csv or .parquet. Got {target.name!r} instead."
+        )
+    if not target.parent.exists():
+        raise InvalidParameterError(f"The folder {target.parent} does not exist; create it first.")
+    frame = customers.loc[:, list(OUT_COLUMNS)].copy()
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    if suffix == ".csv":
+        frame.to_csv(target, index=False)
+    else:
+        frame.to_parquet(target, index=False)
+    return target
 
 
 def next_prediction_id(ws: Workspace) -> tuple[str, int]:

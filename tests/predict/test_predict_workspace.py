@@ -14,10 +14,12 @@ from segmentation.predict import (
     NotEnoughDataError,
     customer_summary,
     list_predictions,
+    parse_day,
     predict_table,
     prediction_customers,
     read_prediction,
     segment_totals,
+    write_customers,
 )
 from segmentation.workspace import META, ColumnInfo, open_workspace
 
@@ -171,3 +173,22 @@ def test_the_summary_sql_quotes_column_names(tmp_path):
     assert ws.query('SELECT count(*) FROM "odd"')[0][0] == 15
     del info
     ws.close()
+
+
+def test_the_out_file_has_the_issue_columns_keyed_by_text_ids(shop, tmp_path):
+    made = predict_table(shop, "shop", save=False)
+    csv = write_customers(made.customers, tmp_path / "p.csv")
+    back = pd.read_csv(csv, dtype={"customer_id": str})
+    assert list(back.columns) == [
+        "customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
+        "expected_orders", "expected_order_value", "clv", "clv_low", "clv_high", "churn_risk",
+    ]  # fmt: skip
+    parquet = pd.read_parquet(write_customers(made.customers, tmp_path / "p.parquet"))
+    assert parquet["customer_id"].map(type).eq(str).all() and len(parquet) == len(back)
+    with pytest.raises(InvalidParameterError, match="must end in .csv or .parquet. Got 'p.xlsx'"):
+        write_customers(made.customers, tmp_path / "p.xlsx")
+    with pytest.raises(
+        InvalidParameterError,
+        match="'calibration_end' parameter must be a day written YYYY-MM-DD. Got '30/09/1997'",
+    ):
+        parse_day("30/09/1997")
