@@ -22,7 +22,14 @@ from .run import (
     predict_table,
     segment_totals,
 )
-from .score import CHURN_HIGH, CHURN_MEDIUM, Scores, group_totals, score_customers
+from .score import (
+    CHURN_HIGH,
+    CHURN_MEDIUM,
+    Scores,
+    frequency_recency_grid,
+    group_totals,
+    score_customers,
+)
 from .store import (
     OUT_COLUMNS,
     list_predictions,
@@ -52,6 +59,7 @@ __all__ = [
     "Scores",
     "Validation",
     "customer_summary",
+    "frequency_recency_grid",
     "group_totals",
     "list_predictions",
     "parse_day",

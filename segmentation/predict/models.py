@@ -120,6 +120,7 @@ class _OrdersModel:
             )
         self.n_customers_ = int(counts.sum())
         self.n_distinct_ = len(ux)
+        self.frequency_p99_ = float(np.quantile(x, 0.99))
         return self
 
     def _at_boundary(self, full, nbd, T: np.ndarray) -> bool:

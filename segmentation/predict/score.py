@@ -200,3 +200,23 @@ def group_totals(scores: Scores, groups=None) -> pd.DataFrame:
     high = member @ (table["churn_risk"].to_numpy() == "high").astype(float)
     out["share_high_churn_risk"] = high / np.maximum(out["customers"], 1)
     return pd.DataFrame(out)
+
+
+def frequency_recency_grid(model, *, T: float, horizon: float, steps: int = 12) -> pd.DataFrame:
+    """P(alive) and expected orders over the horizon for a customer first seen ``T`` units ago,
+    on a grid of repeat orders (0 .. the 99th percentile seen in the fit, at least 10) and
+    recency (0 .. T): the frequency x recency maps."""
+    top = max(10, int(getattr(model, "frequency_p99_", 10)))
+    freqs = np.unique(np.linspace(0, top, min(top + 1, 16)).round())
+    recency = np.linspace(0.0, T, steps + 1)
+    x, t_x = (a.ravel() for a in np.meshgrid(freqs, recency, indexing="ij"))
+    t_x = np.where(x == 0, 0.0, np.maximum(t_x, 1e-9 if T else 0.0))
+    age = np.full_like(x, T)
+    return pd.DataFrame(
+        {
+            "frequency": x,
+            "recency": np.round(np.meshgrid(freqs, recency, indexing="ij")[1].ravel(), 2),
+            "p_alive": model.p_alive(x, t_x, age),
+            "expected_orders": model.expected_orders(horizon, x, t_x, age),
+        }
+    )
