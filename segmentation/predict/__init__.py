@@ -39,6 +39,7 @@ from .store import (
 )
 from .summary import UNITS, CustomerSummary, customer_summary
 from .validation import Validation, validate
+from .view import PredictionView, open_prediction, run_totals
 
 __all__ = [
     "CHURN_HIGH",
@@ -56,16 +57,19 @@ __all__ = [
     "NotEnoughDataError",
     "ParetoNBDModel",
     "Prediction",
+    "PredictionView",
     "Scores",
     "Validation",
     "customer_summary",
     "frequency_recency_grid",
     "group_totals",
     "list_predictions",
+    "open_prediction",
     "parse_day",
     "predict_table",
     "prediction_customers",
     "read_prediction",
+    "run_totals",
     "score_customers",
     "segment_totals",
     "validate",

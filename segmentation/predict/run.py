@@ -220,10 +220,11 @@ def _save(ws: Workspace, p: Prediction, seq: int, calibration_end: date | None) 
         recipe=recipe,
         fit=fit,
         customers=p.scores.table,
+        validation=None if p.holdout is None else p.holdout.detail(),
     )
 
 
-class _StoredOrders:
+class StoredOrders:
     """The order model of a stored prediction, as much of it as the totals need."""
 
     def __init__(self, fit: dict[str, Any]) -> None:
@@ -255,7 +256,7 @@ def segment_totals(ws: Workspace, prediction: str, segments: pd.DataFrame) -> pd
             f"No customer of prediction {prediction!r} is in the segments given; the prediction "
             "and the run must come from the same customers."
         )
-    orders = _StoredOrders(fit)
+    orders = StoredOrders(fit)
     x = joined["frequency"].to_numpy(float)
     t_x, T = joined["recency"].to_numpy(float), joined["T"].to_numpy(float)
     grad = _orders_gradient(orders, fit["horizon"], x, t_x, T)

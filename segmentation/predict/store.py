@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS {META}.predictions (
     customers BIGINT NOT NULL,
     summary VARCHAR NOT NULL,
     recipe VARCHAR NOT NULL,
-    fit VARCHAR NOT NULL
+    fit VARCHAR NOT NULL,
+    validation VARCHAR
 );
 CREATE TABLE IF NOT EXISTS {META}.prediction_customers (
     prediction_id VARCHAR NOT NULL,
@@ -116,6 +117,7 @@ def save_prediction(
     recipe: dict[str, Any],
     fit: dict[str, Any],
     customers: pd.DataFrame,
+    validation: dict[str, Any] | None = None,
 ) -> None:
     """Write a prediction and its customers in one transaction."""
     ws.ensure_schema(SCHEMA)
@@ -132,7 +134,7 @@ def save_prediction(
                 "name with --name, or see them with `segment predictions`."
             )
         cur.execute(
-            f"INSERT INTO {META}.predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {META}.predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 prediction_id,
                 seq,
@@ -146,6 +148,7 @@ def save_prediction(
                 json.dumps(json_safe(summary)),
                 json.dumps(json_safe(recipe)),
                 json.dumps(json_safe(fit)),
+                None if validation is None else json.dumps(json_safe(validation)),
             ],
         ).fetchall()
         cur.register("__prediction", frame)
@@ -189,15 +192,21 @@ def _resolve(ws: Workspace, prediction: str) -> str:
 
 
 def read_prediction(ws: Workspace, prediction: str) -> dict[str, Any]:
-    """A stored prediction by id or name: its summary, recipe and fit."""
+    """A stored prediction by id or name: its summary, recipe, fit and holdout check."""
     pid = _resolve(ws, prediction)
-    name, summary, recipe, fit = ws.query(
-        f"SELECT name, summary, recipe, fit FROM {META}.predictions WHERE prediction_id = ?",
+    name, summary, recipe, fit, validation = ws.query(
+        f"SELECT name, summary, recipe, fit, validation FROM {META}.predictions "
+        "WHERE prediction_id = ?",
         [pid],
     )[0]
     out = json.loads(summary)
     out.update({"prediction_id": pid, "name": name})
-    return {"summary": out, "recipe": json.loads(recipe), "fit": json.loads(fit)}
+    return {
+        "summary": out,
+        "recipe": json.loads(recipe),
+        "fit": json.loads(fit),
+        "validation": None if validation is None else json.loads(validation),
+    }
 
 
 def prediction_customers(ws: Workspace, prediction: str) -> pd.DataFrame:

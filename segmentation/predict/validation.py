@@ -34,6 +34,17 @@ class Validation:
     mae_naive: float
     captions: list[str] = field(default_factory=list)
 
+    def detail(self) -> dict:
+        """Everything the page shows, as JSON-ready data (kept with a stored prediction)."""
+        return {
+            **self.to_dict(),
+            "by_frequency": self.by_frequency.to_dict(orient="list"),
+            "cumulative": self.cumulative.to_dict(orient="list"),
+            "mae_model": self.mae_model,
+            "mae_naive": self.mae_naive,
+            "captions": list(self.captions),
+        }
+
     def to_dict(self) -> dict:
         return {
             "start": self.start.isoformat(),

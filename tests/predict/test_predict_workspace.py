@@ -14,6 +14,7 @@ from segmentation.predict import (
     NotEnoughDataError,
     customer_summary,
     list_predictions,
+    open_prediction,
     parse_day,
     predict_table,
     prediction_customers,
@@ -192,3 +193,23 @@ def test_the_out_file_has_the_issue_columns_keyed_by_text_ids(shop, tmp_path):
         match="'calibration_end' parameter must be a day written YYYY-MM-DD. Got '30/09/1997'",
     ):
         parse_day("30/09/1997")
+
+
+def test_a_stored_prediction_opens_with_its_check_grid_and_top_customers(shop):
+    made = predict_table(shop, "shop", calibration_end=date(2024, 3, 31), name="view")
+    view = open_prediction(shop, "view")
+    assert view.prediction_id == made.prediction_id
+    assert (
+        view.by_frequency()["repeat_orders"].tolist()
+        == made.holdout.by_frequency["repeat_orders"].tolist()
+    )
+    assert view.cumulative()["actual"].iloc[-1] == made.holdout.actual_orders
+    assert view.validation["captions"] == made.holdout.captions
+    top = view.top_customers(5)
+    assert len(top) == 5 and top["clv"].is_monotonic_decreasing
+    assert top["clv"].iloc[0] == pytest.approx(made.customers["clv"].max())
+    grid = view.grid()
+    assert grid["p_alive"].between(0, 1).all() and (grid["expected_orders"] >= 0).all()
+    assert set(view.parameters()["model"]) == {"orders", "order value"}
+    assert sum(view.churn_counts().values()) == len(made.customers)
+    assert view.csv().decode().splitlines()[0].startswith("customer_id,frequency,recency,T,")
