@@ -5,6 +5,7 @@ the value of an order, fitted by maximum likelihood (numpy/scipy only); per-cust
 80% intervals and churn risk; a holdout check; predictions stored in the workspace.
 """
 
+from .join import join_prediction
 from .models import (
     MIN_REPEAT_CUSTOMERS,
     ORDER_MODELS,
@@ -63,6 +64,7 @@ __all__ = [
     "customer_summary",
     "frequency_recency_grid",
     "group_totals",
+    "join_prediction",
     "list_predictions",
     "open_prediction",
     "parse_day",
