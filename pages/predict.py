@@ -147,6 +147,25 @@ def segments_tab(view: predict.PredictionView) -> None:
     )
 
 
+def join_section(view: predict.PredictionView) -> None:
+    tables = [t.name for t in ws.tables(kind="features") if not t.options.get("prediction")]
+    if not tables:
+        st.caption("Build features on the **Features** page to segment on predicted value.")
+        return
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    table = left.selectbox("Add the prediction to the features", tables, key="predict_join_table")
+    if right.button("Add", key="predict_join"):
+        try:
+            info = predict.join_prediction(ws, table, view.prediction_id, replace=True)
+        except SegmentationError as exc:
+            st.error(str(exc))
+        else:
+            st.success(
+                f"Made {info.name}: the features of {table} with predicted value, chance of "
+                "still being a customer and churn risk. Choose it on the **Segment** page."
+            )
+
+
 st.title("Predict")
 st.caption(
     "How many orders each customer will place, how likely they are to still be a customer, "
@@ -190,6 +209,7 @@ st.download_button(
     mime="text/csv",
     key="predict_download",
 )
+join_section(view)
 check, value, maps, params, segments = st.tabs(
     ["How good", "Value", "Maps", "Parameters", "Per segment"]
 )
