@@ -21,6 +21,8 @@ from scipy.special import expit, hyp2f1
 
 from .likelihoods import LOGLIK, pareto_log_a0
 
+FIXED_P_ABOVE = 1e5  # a + b above this: the beta distribution of drop-out is a point mass
+
 
 def p_alive(model: str, params: np.ndarray, x, t_x, T) -> np.ndarray:
     """The probability that each customer is still active at the observation end."""
@@ -64,15 +66,29 @@ def expected_orders(model: str, params: np.ndarray, t: float, x, t_x, T) -> np.n
             share = u if abs(s - 1.0) < 1e-8 else -np.expm1(-(s - 1.0) * u) / (s - 1.0)
             return alive * (r + x) * (beta + T) / (alpha + T) * share
         r, alpha, a, b = params
+        k = 0.0 if model == "bgnbd" else 1.0
+        if a + b > FIXED_P_ABOVE:
+            return alive * _fixed_p_orders(r, alpha, a / (a + b + x - 1.0 + k), t, T, x)
         if abs(a - 1.0) < 1e-7:
             a = 1.0 + 1e-7
         z = t / (alpha + T + t)
         # (1-z)^(r+x) 2F1(r+x, b+x+k; a+b+x-1+k; z) = (1-z)^(a-1) 2F1(a+b-1+k-r, a-1; c; z)
-        k = 0.0 if model == "bgnbd" else 1.0
         c = a + b + x - 1.0 + k
         tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 + k - r, a - 1.0, c, z)
         # The textbook form divides by P(alive)'s denominator; the same through P(alive):
-        return alive * c / (a - 1.0) * (1.0 - tail)
+        out = alive * c / (a - 1.0) * (1.0 - tail)
+        bad = ~np.isfinite(out)
+        if bad.any():  # the series failed: the drop-out probability taken at its mean
+            fixed = _fixed_p_orders(r, alpha, a / (a + b + x - 1.0 + k), t, T, x)
+            out = np.where(bad, alive * fixed, out)
+        return out
+
+
+def _fixed_p_orders(r, alpha, p, t, T, x) -> np.ndarray:
+    """Expected orders of an active customer whose drop-out probability after each order is
+    ``p`` (the limit of a beta distribution of drop-out with a + b -> infinity):
+    (1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p."""
+    return -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p
 
 
 def active_rate(params: np.ndarray, x, T) -> np.ndarray:

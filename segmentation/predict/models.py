@@ -107,6 +107,13 @@ class _OrdersModel:
             self._active, self._params, self.cov_ = self.model, full.params, full.cov_log
             self.params_ = dict(self.full_params_)
             self.log_likelihood_ = full.log_likelihood
+            if full.at_bound:
+                edge = [k for k, v in self.params_.items() if abs(np.log(v)) >= 14.99]
+                self.warnings_.append(
+                    f"The best fit lies at the edge of what the {self.label} allows "
+                    f"({', '.join(f'{k} = {self.params_[k]:.3g}' for k in edge)}): those "
+                    "estimates and the ranges are unreliable. Another model may fit better."
+                )
             if not full.hessian_ok:
                 self.warnings_.append(
                     "The likelihood is flat in some direction: the intervals may be too wide "

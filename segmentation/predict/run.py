@@ -71,7 +71,7 @@ class Prediction:
             "observation_end": self.summary.observation_end.isoformat(),
             "customers": self.summary.customers,
             "repeat_customers": self.summary.repeat_customers,
-            "params": {k: round(v, 6) for k, v in self.orders_model.params_.items()},
+            "params": {k: _digits(v) for k, v in self.orders_model.params_.items()},
             "log_likelihood": round(self.orders_model.log_likelihood_, 4),
             "spend": {
                 **{k: round(v, 6) for k, v in spend.params_.items()},
@@ -82,6 +82,11 @@ class Prediction:
             out["holdout"] = self.holdout.to_dict()
         out["warnings"] = list(self.warnings)
         return json_safe(out)
+
+
+def _digits(value: float) -> float:
+    """Seven significant digits (3.059023e-07 stays itself, not 0.0)."""
+    return float(f"{value:.7g}")
 
 
 def _check(model: str, unit: str, horizon, discount_rate) -> None:
