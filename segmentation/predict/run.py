@@ -9,7 +9,6 @@ stored in the workspace with its recipe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, param_error
+from ..progress import Progress, reporter
 from ..workspace import Workspace
 from .expectations import active_rate, expected_orders, p_alive
 from .fitting import distinct_rows
@@ -33,7 +33,6 @@ from .store import (
 from .summary import UNITS, CustomerSummary, customer_summary
 from .validation import Validation, validate
 
-Progress = Callable[[float, str], None]
 DEFAULT_HORIZON_DAYS = 365.0
 DEFAULT_DISCOUNT_RATE = 0.10
 
@@ -116,10 +115,6 @@ def parse_day(text: str | None, option: str = "calibration_end") -> date | None:
         raise param_error(option, "a day written YYYY-MM-DD", text) from None
 
 
-def _noop(fraction: float, message: str) -> None:
-    return None
-
-
 def predict_table(
     ws: Workspace,
     table: str,
@@ -136,7 +131,7 @@ def predict_table(
     """Fit ``model`` and Gamma-Gamma on ``table``'s summary, score every customer, check the
     holdout (with ``calibration_end``) and store the result as a named prediction."""
     _check(model, unit, horizon, discount_rate)
-    report = progress or _noop
+    report = reporter(progress)
     unit_days = UNITS[unit]
     horizon = DEFAULT_HORIZON_DAYS / unit_days if horizon is None else float(horizon)
     report(0.05, "Summarising each customer's orders")

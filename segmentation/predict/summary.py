@@ -30,7 +30,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..features import customer_id_sql
+from ..features.sql import customer_id_sql
 from ..workspace import TableInfo, Workspace, quote_ident
 
 UNITS = {"day": 1.0, "week": 7.0, "month": 30.4375}

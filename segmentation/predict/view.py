@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..runs import assignments
+from ..segment.runs import assignments
 from ..workspace import Workspace
 from .run import StoredOrders, segment_totals
 from .score import frequency_recency_grid

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.predict import (
     BetaGeoModel,
     GammaGammaModel,

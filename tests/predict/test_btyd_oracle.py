@@ -68,7 +68,7 @@ def test_order_values_and_clv_match_lifetimes(cdnow, cdnow_xtT):
 def test_holdout_orders_are_the_distinct_days_after_the_calibration_end(cdnow_lines, tmp_path):
     """lifetimes' calibration_and_holdout_data fails under pandas 2 (it concatenates nothing),
     so the holdout is counted here with pandas: distinct purchase days after 1997-09-30."""
-    from segmentation.ingest import ingest_file
+    from segmentation.ingest.load import ingest_file
     from segmentation.predict import customer_summary
     from segmentation.workspace import open_workspace
 

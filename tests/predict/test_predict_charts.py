@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from segmentation.charts import predict as charts
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.predict import frequency_recency_grid, group_totals, predict_table
 from segmentation.workspace import open_workspace
 

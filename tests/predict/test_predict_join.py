@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from segmentation import runs
 from segmentation.errors import InvalidParameterError, NameClashError
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
 from segmentation.predict import join_prediction, predict_table, run_totals
+from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
 

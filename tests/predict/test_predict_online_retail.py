@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.predict import predict_table
 from segmentation.predict.expectations import FIXED_P_ABOVE, expected_orders
 from segmentation.workspace import open_workspace

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
-from segmentation.ingest import ingest_file
+from segmentation.ingest.load import ingest_file
 from segmentation.predict import (
     NotEnoughDataError,
     customer_summary,
