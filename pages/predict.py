@@ -6,14 +6,13 @@ from datetime import date
 
 import streamlit as st
 
+from pages import common
 from pages.common import attempt, pick_run
 from segmentation import predict
 from segmentation.charts import predict as charts
 from segmentation.errors import SegmentationError
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 
 MODELS = {
