@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
-from segmentation.predict import join_prediction, predict_table, run_totals
+from segmentation.predict import customer_summary, join_prediction, predict_table, run_totals
 from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
@@ -57,3 +58,18 @@ def test_segments_on_value_and_get_predicted_totals(joined):
         totals["clv"] <= totals["clv_high"]
     ).all()
     assert totals["share_high_churn_risk"].between(0, 1).all()
+
+
+def test_the_summary_agrees_with_the_features_btyd_columns(joined):
+    """One definition: the features' frequency_repeat, recency_btyd and T are the prediction's
+    frequency, recency and T (in days, observed to the last transaction day)."""
+    ws, _, _ = joined
+    features = ws.query_df('SELECT customer_id, frequency_repeat, recency_btyd, "T" FROM feat')
+    summary = customer_summary(ws, "shop")
+    ours = pd.DataFrame(
+        {"frequency_repeat": summary.frequency, "recency_btyd": summary.recency, "T": summary.T},
+        index=summary.customer_id,
+    ).sort_index()
+    theirs = features.set_index("customer_id").sort_index().astype(float)
+    assert (ours.index == theirs.index).all()
+    assert (ours.to_numpy() == theirs.to_numpy()).all()
