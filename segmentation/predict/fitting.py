@@ -7,8 +7,10 @@ T) rows, each weighted by how many customers share it, which is exact and fast.
 
 >>> import numpy as np
 >>> rows, inverse, counts = distinct_rows(np.array([1.0, 1.0, 2.0]), np.array([3.0, 3.0, 4.0]))
->>> rows[0].tolist(), counts.tolist(), inverse.tolist()
-([1.0, 2.0], [2, 1], [0, 0, 1])
+>>> sorted(zip(rows[0].tolist(), rows[1].tolist(), counts.tolist()))
+[(1.0, 3.0, 2), (2.0, 4.0, 1)]
+>>> rows[0][inverse].tolist()
+[1.0, 1.0, 2.0]
 """
 
 from __future__ import annotations

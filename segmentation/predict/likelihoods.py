@@ -15,7 +15,7 @@ monetary value".
 >>> ll, _ = bgnbd_loglik(np.array([0.243, 4.414, 0.793, 2.426]), np.array([2.0]),
 ...                      np.array([30.43]), np.array([38.86]))
 >>> round(float(ll[0]), 3)
--9.452
+-9.459
 """
 
 from __future__ import annotations

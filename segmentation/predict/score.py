@@ -14,7 +14,7 @@ churn risk; and totals with intervals for groups of customers (segments).
   time to the next order of an active customer, (alpha + T) / (r + x), is longer than the
   horizon; else ``low``.
 
->>> round(discount_factors(4, 91.3125, 0.1)[-1], 4)
+>>> round(float(discount_factors(4, 91.3125, 0.1)[-1]), 4)
 0.9091
 """
 

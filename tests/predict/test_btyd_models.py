@@ -12,15 +12,15 @@ from segmentation.predict import (
     ModifiedBetaGeoModel,
     NotEnoughDataError,
     ParetoNBDModel,
-    group_totals,
-    score_customers,
 )
+from segmentation.predict.fitting import LOG_BOUND, distinct_rows
 from segmentation.predict.likelihoods import (
     bgnbd_loglik,
     gammagamma_loglik,
     mbgnbd_loglik,
     nbd_loglik,
 )
+from segmentation.predict.score import group_totals, score_customers
 from segmentation.predict.simulate import simulate_bgnbd
 
 BG = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
@@ -69,7 +69,9 @@ def test_weights_give_the_same_fit_as_every_customer():
         np.r_[x[keep], x[keep]], np.r_[t_x[keep], t_x[keep]], np.r_[T[keep], T[keep]]
     )
     assert twice.log_likelihood_ == pytest.approx(half.log_likelihood_, rel=1e-9)
-    assert every.n_distinct_ < 2000  # fitted on distinct rows
+    (ux, _, _), inverse, counts = distinct_rows(x, t_x, T)
+    assert every.n_distinct_ == len(ux) < 2000 and counts.sum() == 2000 and len(inverse) == 2000
+    assert LOG_BOUND == 15.0
 
 
 def test_a_fit_recovers_the_parameters_it_was_simulated_with():

@@ -10,18 +10,16 @@ import pytest
 
 from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
 from segmentation.ingest.load import ingest_file
-from segmentation.predict import (
-    NotEnoughDataError,
-    customer_summary,
+from segmentation.predict import NotEnoughDataError
+from segmentation.predict.run import parse_day, predict_table, segment_totals
+from segmentation.predict.store import (
     list_predictions,
-    open_prediction,
-    parse_day,
-    predict_table,
     prediction_customers,
     read_prediction,
-    segment_totals,
     write_customers,
 )
+from segmentation.predict.summary import customer_summary
+from segmentation.predict.view import open_prediction
 from segmentation.workspace import META, ColumnInfo, open_workspace
 
 
