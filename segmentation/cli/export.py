@@ -47,6 +47,11 @@ def _export_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--min-size", type=int, default=100, help="flag smaller lists (default 100)")
     p.add_argument("--value", metavar="COLUMN", help="meta: the value column (default monetary)")
+    p.add_argument(
+        "--prediction",
+        metavar="ID",
+        help="a stored prediction (id or name): adds predicted_clv; meta's value comes from it",
+    )
     return p
 
 
@@ -76,6 +81,7 @@ def _export(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
         default_country=args.default_country,
         min_size=args.min_size,
         value_column=args.value,
+        prediction=args.prediction,
         progress=shared.progress(args),
     )
     data = result.to_dict()
