@@ -125,25 +125,7 @@ def segments_tab(view: predict.PredictionView) -> None:
     except SegmentationError as exc:
         st.error(str(exc))
         return
-    st.plotly_chart(charts.segment_values(totals), key="predict_segments")
-    st.dataframe(
-        totals,
-        hide_index=True,
-        column_config={
-            "segment_id": "Id",
-            "segment": "Segment",
-            "customers": st.column_config.NumberColumn("Customers", format="localized"),
-            "expected_orders": st.column_config.NumberColumn("Orders expected", format="%.0f"),
-            "expected_orders_low": None,
-            "expected_orders_high": None,
-            "clv": st.column_config.NumberColumn("Predicted value", format="%.0f"),
-            "clv_low": st.column_config.NumberColumn("from", format="%.0f"),
-            "clv_high": st.column_config.NumberColumn("to", format="%.0f"),
-            "share_high_churn_risk": st.column_config.NumberColumn(
-                "High churn risk", format="percent"
-            ),
-        },
-    )
+    common.show_segment_values(totals, "predict_segments")
 
 
 def join_section(view: predict.PredictionView) -> None:

@@ -74,3 +74,17 @@ def test_a_refusal_is_shown_and_nothing_is_stored(monkeypatch, template, tmp_pat
     assert not at.exception
     assert "The calibration end must fall between" in texts(at.error)
     assert list_predictions(open_workspace(path)) == []
+
+
+def test_profiles_show_each_segments_predicted_value(monkeypatch, template, tmp_path):
+    at, path = predict_page(monkeypatch, template, tmp_path)
+    at = at.switch_page("pages/profiles.py").run()
+    assert "Make a prediction on the **Predict** page" in texts(at.info)
+    at = at.switch_page("pages/predict.py").run()
+    at = at.button[0].click().run()
+    at = at.switch_page("pages/profiles.py").run()
+    assert not at.exception and not at.error
+    assert "profiles_predicted" in {c.key for c in at.get("plotly_chart")}
+    assert at.selectbox(key="profiles_prediction").value == "p1"
+    table = next(d.value for d in at.dataframe if "share_high_churn_risk" in d.value.columns)
+    assert table["customers"].sum() > 0 and (table["clv_low"] <= table["clv"]).all()
