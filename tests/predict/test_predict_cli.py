@@ -83,3 +83,21 @@ def test_bad_input_is_one_message_and_exit_one(capsys, cdnow_ws):
     assert "invalid choice: 'year'" in capsys.readouterr().err
     code, out, err = run(capsys, "--workspace", str(cdnow_ws), "predict", "nope")
     assert code == 1 and "There is no table 'nope'" in err
+
+
+def test_profile_with_a_prediction_shows_each_segments_value(capsys, tmp_path):
+    from helpers import sample_run_workspace
+
+    path = sample_run_workspace(tmp_path)
+    code, out, err = run(capsys, "--workspace", str(path), "--json", "predict", "tx")
+    assert code == 0, err
+    code, out, err = run(
+        capsys, "--workspace", str(path), "--json", "profile", "r1", "--prediction", "p1"
+    )
+    assert code == 0, err
+    predicted = json.loads(out)["predicted"]
+    assert [p["segment_id"] for p in predicted] == [1, 2, 3, 4, 5]
+    assert sum(p["customers"] for p in predicted) == 1500
+    assert all(p["clv_low"] <= p["clv"] <= p["clv_high"] for p in predicted)
+    code, out, _ = run(capsys, "--workspace", str(path), "profile", "r1", "--prediction", "p1")
+    assert "Predicted value (p1), 80% range, share at high churn risk:" in out
