@@ -51,13 +51,11 @@ def per_count(f, shift: float, x: np.ndarray, whole: np.ndarray | None) -> np.nd
     return f(shift + np.arange(int(whole.max()) + 1, dtype=float))[whole]
 
 
-def _mix(log_terms: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """log(sum(exp(terms))) and each term's weight exp(term - total)."""
-    stacked = np.vstack(log_terms)
-    top = np.max(stacked, axis=0)
-    top = np.where(np.isfinite(top), top, 0.0)
-    total = top + np.log(np.sum(np.exp(stacked - top), axis=0))
-    return total, [np.exp(t - total) for t in log_terms]
+def _mix(stay: np.ndarray, leave: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log(exp(stay) + exp(leave)) and each term's weight in the sum."""
+    total = np.logaddexp(stay, leave)
+    w_leave = np.exp(leave - total)
+    return total, 1.0 - w_leave, w_leave
 
 
 def _nbd_part(
@@ -95,7 +93,7 @@ def bgnbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray]
     repeat = x > 0
     b_x1 = np.where(repeat, b + x - 1, 1.0)
     leave = np.where(repeat, np.log(a) - np.log(b_x1) - (r + x) * np.log(alpha + t_x), -np.inf)
-    mixed, (w_stay, w_leave) = _mix([stay, leave])
+    mixed, w_stay, w_leave = _mix(stay, leave)
     ll = base + beta_part + mixed
     g_r = d_r - w_stay * np.log(alpha + T) - w_leave * np.log(alpha + t_x)
     g_alpha = d_alpha - w_stay * (r + x) / (alpha + T) - w_leave * (r + x) / (alpha + t_x)
@@ -118,7 +116,7 @@ def mbgnbd_loglik(params: np.ndarray, x, t_x, T) -> tuple[np.ndarray, np.ndarray
     )
     stay = -(r + x) * np.log(alpha + T)
     leave = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    mixed, (w_stay, w_leave) = _mix([stay, leave])
+    mixed, w_stay, w_leave = _mix(stay, leave)
     ll = base + beta_part + mixed
     g_r = d_r - w_stay * np.log(alpha + T) - w_leave * np.log(alpha + t_x)
     g_alpha = d_alpha - w_stay * (r + x) / (alpha + T) - w_leave * (r + x) / (alpha + t_x)
