@@ -129,6 +129,12 @@ FROM later GROUP BY customer_id, day"""
 
 
 def _need_roles(info: TableInfo) -> dict[str, str]:
+    if info.kind != "transactions":
+        raise InvalidParameterError(
+            f"Table {info.name!r} is a {info.kind} table; a prediction reads the orders of a "
+            "transactions table (one row per order line). Choose that table, or set its kind "
+            "on the Data page."
+        )
     roles = info.roles
     missing = [r for r in ("customer_id", "timestamp") if r not in roles]
     if "amount" not in roles and not ("quantity" in roles and "unit_price" in roles):

@@ -136,6 +136,22 @@ def test_bad_parameters_are_refused_with_the_rule(shop):
         InvalidParameterError, match="'discount_rate' parameter must be an annual rate"
     ):
         predict_table(shop, "shop", discount_rate=-0.1)
+    with pytest.raises(
+        InvalidParameterError, match="'horizon' parameter must be a number of units"
+    ):
+        predict_table(shop, "shop", horizon=0)
+
+
+def test_a_customers_table_is_refused(tmp_path):
+    path = tmp_path / "people.csv"
+    rows = "".join(f"c{i},2024-01-0{1 + i % 9},{i}\n" for i in range(30))
+    path.write_text("customer_id,signed_up,spend\n" + rows)
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    ingest_file(ws, path, table="people")
+    assert ws.table("people").kind == "customers"
+    with pytest.raises(InvalidParameterError, match="'people' is a customers table; a prediction"):
+        predict_table(ws, "people")
+    ws.close()
 
 
 def test_segment_totals_add_up_with_intervals(shop):
