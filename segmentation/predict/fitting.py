@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+SAMPLE_ABOVE = 50_000  # distinct rows above which the starts run on a sample of customers
+SAMPLE_CUSTOMERS = 50_000
 LOG_BOUND = 15.0  # log-parameters stay in [-15, 15]: e^15 = 3.3 million
 _STEP = 1e-5  # finite-difference step in log-parameters
 
@@ -93,6 +95,40 @@ def _hessian(value_and_grad, theta: np.ndarray, total: float) -> np.ndarray:
     return (h + h.T) / 2 * total
 
 
+def _run_starts(value_and_grad, starts, bounds, fixed_bound: float) -> list:
+    """L-BFGS-B from each start until two agree on the maximum; results best first."""
+    found = []
+    for start in starts:
+        theta0 = np.clip(np.log(np.asarray(start, dtype=float)), -fixed_bound, fixed_bound)
+        found.append(_minimize(value_and_grad, theta0, bounds))
+        found.sort(key=lambda res: res.fun)
+        if len(found) >= 2 and abs(found[1].fun - found[0].fun) <= 1e-9 * max(
+            1.0, abs(found[0].fun)
+        ):
+            break  # two starts reached the same maximum
+    return found
+
+
+def _minimize(value_and_grad, theta0: np.ndarray, bounds):
+    return minimize(
+        value_and_grad,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
+    )
+
+
+def _subsample(data: Sequence[np.ndarray], weights: np.ndarray, customers: int):
+    """A seeded sample of ``customers`` customers (drawn in proportion to the rows' counts),
+    as distinct rows with their new counts."""
+    rng = np.random.default_rng(0)
+    drawn = rng.multinomial(customers, weights / weights.sum())
+    keep = drawn > 0
+    return [d[keep] for d in data], drawn[keep].astype(float)
+
+
 def maximise(
     loglik: LogLik,
     data: Sequence[np.ndarray],
@@ -103,30 +139,24 @@ def maximise(
     """Maximise the weighted log-likelihood from each start (parameters, not logs) until two
     starts agree on the maximum; keep the best.
 
+    Above :data:`SAMPLE_ABOVE` distinct rows the starts run on a sample of
+    :data:`SAMPLE_CUSTOMERS` customers, and the best of them is then polished on all the rows
+    (the same maximum, in a few iterations instead of dozens).
+
     The covariance of the log-parameters is the inverse of the observed information (the
     Hessian of -LL); where that is not positive definite (a flat direction, as at a boundary),
     its eigenvalues are floored and ``hessian_ok`` is False.
     """
-    value, value_and_grad, total = _objective(loglik, data, np.asarray(weights, dtype=float))
+    weights = np.asarray(weights, dtype=float)
+    value, value_and_grad, total = _objective(loglik, data, weights)
     bounds = [(-fixed_bound, fixed_bound)] * len(starts[0])
-    found = []
-    for start in starts:
-        theta0 = np.clip(np.log(np.asarray(start, dtype=float)), -fixed_bound, fixed_bound)
-        result = minimize(
-            value_and_grad,
-            theta0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
-        )
-        found.append(result)
-        found.sort(key=lambda res: res.fun)
-        if len(found) >= 2 and abs(found[1].fun - found[0].fun) <= 1e-9 * max(
-            1.0, abs(found[0].fun)
-        ):
-            break  # two starts reached the same maximum
-    best = found[0]
+    if len(weights) > SAMPLE_ABOVE:
+        few, few_weights = _subsample(data, weights, SAMPLE_CUSTOMERS)
+        _, sample_vg, _ = _objective(loglik, few, few_weights)
+        rough = _run_starts(sample_vg, starts, bounds, fixed_bound)[0]
+        best = _minimize(value_and_grad, rough.x, bounds)
+    else:
+        best = _run_starts(value_and_grad, starts, bounds, fixed_bound)[0]
     theta = best.x
     info = _hessian(value_and_grad, theta, total)
     eigval, eigvec = np.linalg.eigh(info)

@@ -229,3 +229,19 @@ def test_churn_risk_follows_the_documented_thresholds(fitted):
     )
     assert (table["churn_risk"].to_numpy() == expected).all()
     assert set(table["churn_risk"]) == {"low", "medium", "high"}
+
+
+def test_starts_on_a_sample_then_polished_reach_the_full_data_maximum(monkeypatch):
+    """Above SAMPLE_ABOVE distinct rows the starts run on SAMPLE_CUSTOMERS sampled customers
+    and the best is polished on every row: the same maximum as the starts on every row (here
+    with the thresholds lowered, 2,000 rows and 1,000 customers, to keep the test quick)."""
+    from segmentation.predict import fitting
+
+    x, t_x, T = simulate_bgnbd(5000, **BG, T=np.linspace(30.0, 60.0, 5000), seed=14)
+    full = BetaGeoModel().fit(x, t_x, T)
+    monkeypatch.setattr(fitting, "SAMPLE_ABOVE", 2000)
+    monkeypatch.setattr(fitting, "SAMPLE_CUSTOMERS", 1000)
+    sampled = BetaGeoModel().fit(x, t_x, T)
+    assert sampled.n_distinct_ > 2000
+    assert sampled.log_likelihood_ == pytest.approx(full.log_likelihood_, abs=1e-4)
+    assert list(sampled.params_.values()) == pytest.approx(list(full.params_.values()), rel=1e-4)
