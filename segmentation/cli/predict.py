@@ -52,6 +52,31 @@ def add_commands(sub, shared) -> None:
 
     p.set_defaults(run=predict)
 
+    p = sub.add_parser(
+        "predict-features",
+        help="a feature table with a prediction's columns joined (to segment on value)",
+    )
+    p.add_argument("features", help="a feature table of the workspace")
+    p.add_argument("prediction", help="a stored prediction (id or name)")
+    p.add_argument("--name", help="the new table (default FEATURES_PREDICTIONID)")
+    p.add_argument("--replace", action="store_true", help="replace a table of that name")
+
+    def predict_features(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+        from ..predict import join_prediction
+
+        info = join_prediction(
+            shared.workspace(args), args.features, args.prediction, name=args.name,
+            replace=args.replace,
+        )  # fmt: skip
+        data = {"table": info.name, "rows": info.rows, "prediction_id": info.options["prediction"],
+                "columns": [c.name for c in info.columns]}  # fmt: skip
+        return data, (
+            f"Made {info.name} ({info.rows:,} customers): {args.features} with predicted_clv, "
+            "p_alive, expected_orders and churn_risk. Segment it with `segment run`."
+        )
+
+    p.set_defaults(run=predict_features)
+
     p = sub.add_parser("predictions", help="list the predictions kept in the workspace")
 
     def predictions(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

@@ -101,3 +101,22 @@ def test_profile_with_a_prediction_shows_each_segments_value(capsys, tmp_path):
     assert all(p["clv_low"] <= p["clv"] <= p["clv_high"] for p in predicted)
     code, out, _ = run(capsys, "--workspace", str(path), "profile", "r1", "--prediction", "p1")
     assert "Predicted value (p1), 80% range, share at high churn risk:" in out
+
+
+def test_a_prediction_becomes_features_and_goes_into_an_export(capsys, tmp_path):
+    from helpers import sample_run_workspace
+
+    path = sample_run_workspace(tmp_path)
+    ws = ["--workspace", str(path), "--json"]
+    assert run(capsys, *ws, "predict", "tx", "--name", "value")[0] == 0
+    code, out, err = run(capsys, *ws, "predict-features", "feat", "value")
+    assert code == 0, err
+    made = json.loads(out)
+    assert (
+        made["table"] == "feat_p1" and made["rows"] == 1500 and "predicted_clv" in made["columns"]
+    )
+    out_file = tmp_path / "all.csv"
+    code, out, err = run(capsys, *ws, "export", "r1", "--out", str(out_file), "--prediction", "p1")
+    assert code == 0, err
+    written = pd.read_csv(out_file, dtype={"customer_id": str})
+    assert list(written.columns)[-1] == "predicted_clv" and written["predicted_clv"].notna().all()
