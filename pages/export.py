@@ -15,6 +15,7 @@ from segmentation.export import files as exportfiles
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
+from segmentation.predict.store import list_predictions
 
 ws = common.workspace()
 state = st.session_state
@@ -71,8 +72,14 @@ def choose(run) -> dict:
         disabled=hashed,
         help="Hashed formats have the platform's own columns.",
     )
+    predictions = {p["prediction_id"]: p["name"] for p in list_predictions(ws)}
+    prediction = st.selectbox(
+        "Predicted value from", [None, *predictions], key="export_prediction",
+        format_func=lambda i: "No prediction" if i is None else f"{i}: {predictions[i]}",
+        help="Adds each customer's predicted value (predicted_clv); Meta's value comes from it.",
+    )  # fmt: skip
     value = None
-    if fmt == "meta" and found["numeric"]:
+    if fmt == "meta" and found["numeric"] and prediction is None:
         numeric = found["numeric"]
         value = st.selectbox(
             "Value column (Meta value-based lookalikes)",
@@ -101,7 +108,7 @@ def choose(run) -> dict:
         "columns": () if hashed else tuple(columns), "contacts": contacts,
         "holdout": holdout / 100 or None, "seed": int(seed), "suppression": suppression,
         "default_country": country.strip() or None, "min_size": int(min_size),
-        "value_column": value, "base_rate": rate / 100,
+        "value_column": value, "base_rate": rate / 100, "prediction": prediction,
     }  # fmt: skip
 
 

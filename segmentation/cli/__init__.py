@@ -14,6 +14,7 @@ MODULES = (
     "segment",
     "explore",
     "profiles",
+    "predict",
     "export",
     "measure",
     "scale",

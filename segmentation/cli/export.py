@@ -52,6 +52,11 @@ def _export_parser(sub) -> argparse.ArgumentParser:
         help=f"flag smaller lists (default {DEFAULT_MIN_SIZE})",
     )
     p.add_argument("--value", metavar="COLUMN", help="meta: the value column (default monetary)")
+    p.add_argument(
+        "--prediction",
+        metavar="ID",
+        help="a stored prediction (id or name): adds predicted_clv; meta's value comes from it",
+    )
     return p
 
 
@@ -81,6 +86,7 @@ def _export(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
         default_country=args.default_country,
         min_size=args.min_size,
         value_column=args.value,
+        prediction=args.prediction,
         progress=shared.progress(args),
     )
     data = result.to_dict()

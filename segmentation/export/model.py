@@ -40,6 +40,7 @@ class ExportOptions:
     min_size: int = DEFAULT_MIN_SIZE
     value_column: str | None = None
     base_rate: float | None = None
+    prediction: str | None = None  # a stored prediction: the predicted_clv column, Meta's value
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "suppression"}

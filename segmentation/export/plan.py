@@ -42,6 +42,8 @@ from .suppression import read_suppression as read_suppression  # the page's and 
 if TYPE_CHECKING:
     from ..segment.runs import Run
 
+PREDICTED = "predicted_clv"  # the column a prediction adds (its clv), and Meta's value from it
+
 
 # -- planning ------------------------------------------------------------------------------------
 
@@ -89,6 +91,8 @@ def _check(run: Run, opts: ExportOptions) -> ExportOptions:
     if opts.value_column and opts.fmt != "meta":
         raise InvalidParameterError("A value column applies to the meta format only.")
     columns = tuple(dict.fromkeys(c for c in opts.columns if c not in KEY_COLUMNS))
+    if opts.prediction is not None and opts.fmt not in HASHED:
+        columns = tuple(dict.fromkeys((*columns, PREDICTED)))
     return ExportOptions(
         **{**opts.__dict__, "segments": segments, "columns": columns, "default_country": country}
     )
@@ -157,6 +161,7 @@ class _Sources:
     extras: dict[str, str]
     value_column: str | None
     previous: list[str] = field(default_factory=list)  # previous_segment, segment_changed
+    prediction: str | None = None  # the prediction's id, when one gives predicted_clv
 
 
 def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _Sources:
@@ -170,7 +175,8 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     previous = [c for c in opts.columns if c in MIGRATION_COLUMNS and c not in column_names(table)]
     if previous and not has_previous(ws, run.run_id):
         previous = []  # not known for this run: reported as an unknown column below
-    known = [*fields, *column_names(table), *previous]
+    pid = _prediction_id(ws, opts.prediction)
+    known = [*fields, *column_names(table), *previous, *([PREDICTED] if pid else [])]
     missing = [c for c in opts.columns if c not in known]
     if missing:
         raise _unknown_column(ws, run.run_id, opts, missing[0])
@@ -186,10 +192,17 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
             "the Data page (or `segment ingest`), or name it with --contacts TABLE."
         )
     value_column = opts.value_column
+    if opts.fmt == "meta" and value_column is None and pid:
+        value_column = PREDICTED  # value-based lookalikes from the predicted value
     if opts.fmt == "meta" and value_column is None and "monetary" in column_names(table):
         value_column = "monetary"
-    if value_column is not None and (
-        value_column not in column_names(table) or not is_numeric(table.column(value_column).type)
+    if (
+        value_column is not None
+        and not (pid and value_column == PREDICTED)
+        and (
+            value_column not in column_names(table)
+            or not is_numeric(table.column(value_column).type)
+        )
     ):
         raise InvalidParameterError(
             f"The value column must be a numeric column of table {run.table!r}; got "
@@ -198,8 +211,21 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     wanted = readiness or opts.fmt in HASHED or supp is not None or contact_columns
     info = info if wanted else None
     extras = extra_columns(info) if info is not None and opts.fmt == "meta" else {}
-    features = [c for c in opts.columns if c not in fields and c not in previous]
-    return _Sources(info, contact_columns, features, extras, value_column, previous)
+    features = [
+        c
+        for c in opts.columns
+        if c not in fields and c not in previous and not (pid and c == PREDICTED)
+    ]
+    return _Sources(info, contact_columns, features, extras, value_column, previous, pid)
+
+
+def _prediction_id(ws: Workspace, prediction: str | None) -> str | None:
+    """The id of a stored prediction given by id or name (None for None)."""
+    if prediction is None:
+        return None
+    from ..predict.store import read_prediction
+
+    return read_prediction(ws, prediction)["summary"]["prediction_id"]
 
 
 def _unknown_column(
@@ -226,13 +252,24 @@ def _select(
     joins = []
     table = ws.table(run.table)
     info, features, value_column = src.info, src.features, src.value_column
-    if features or value_column:
+    predicted_value = src.prediction is not None and value_column == PREDICTED
+    if features or (value_column and not predicted_value):
         joins.append(
             f"LEFT JOIN {quote_ident(run.table)} f ON CAST(f.{quote_ident(table.roles['customer_id'])} "
             "AS VARCHAR) = a.customer_id"
         )
         exprs += [(f"f.{quote_ident(c)}", c) for c in features]
-        exprs += [(f"f.{quote_ident(value_column)}", "__c_value")] if value_column else []
+        if value_column and not predicted_value:
+            exprs.append((f"f.{quote_ident(value_column)}", "__c_value"))
+    join_params: list[Any] = []
+    if src.prediction is not None:
+        joins.append(
+            f"LEFT JOIN {META}.prediction_customers pc ON pc.prediction_id = ? "
+            "AND pc.customer_id = a.customer_id"
+        )
+        join_params.append(src.prediction)
+        exprs += [("pc.clv", PREDICTED)] if PREDICTED in opts.columns else []
+        exprs += [("pc.clv", "__c_value")] if predicted_value else []
     if info is not None:
         sources = {r: info.roles[r] for r in contact_roles(info)} | src.extras
         inner = ", ".join(
