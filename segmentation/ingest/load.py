@@ -339,12 +339,10 @@ def update_roles(
     info = ws.table(name)
     merged = {c.name: c.role for c in info.columns} | dict(new_roles)
     full = roles.check_roles(merged, [c.name for c in info.columns])
+    roles.check_role_types(full, {c.name: c.type for c in info.columns})
     columns = [dataclasses.replace(c, role=full[c.name]) for c in info.columns]
-    cur = ws.cursor()
-    try:
+    with ws.reading() as cur:
         fresh = quality.quality_report(cur, name, columns, info.quality.get("unparseable", {}))
-    finally:
-        cur.close()
     return ws.update_table(name, columns=columns, kind=kind, quality=fresh)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from ..workspace import ColumnInfo, quote_ident
-from ..workspace.types import is_numeric
+from ..workspace.types import is_numeric, type_class
 from . import roles as roles_mod
 from .coltypes import ColumnPlan, value_sql
 
@@ -98,7 +98,11 @@ def quality_report(
     for stats in per_column:
         stats["outliers"] = outliers.get(stats["name"], 0)
     duplicates = _duplicate_rows(cur, t, columns)
-    by_role = {c.role: c.name for c in columns}
+    by_role = {  # a role on a column of the wrong type (an old catalog) is not counted
+        c.role: c.name
+        for c in columns
+        if type_class(c.type) == roles_mod.TYPE_RULES.get(c.role, type_class(c.type))
+    }
     report: dict[str, Any] = {
         "rows": rows,
         "columns": len(columns),

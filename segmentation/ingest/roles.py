@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import InvalidParameterError
+from ..workspace.types import is_integer, is_numeric, type_class
 
 ROLES = (
     "customer_id",
@@ -183,11 +184,8 @@ def _guess_unnamed(columns: list[ColumnFacts], give) -> None:
 
 
 def _fits(col: ColumnFacts, role: str) -> bool:
-    numeric = col.type in ("BIGINT", "DOUBLE", "HUGEINT", "INTEGER", "DECIMAL")
-    if role == "timestamp":
-        return col.type in ("DATE", "TIMESTAMP")
-    if role in ("amount", "quantity", "unit_price"):
-        return numeric
+    if role in TYPE_RULES:
+        return type_class(col.type) == TYPE_RULES[role]
     if role in ("customer_id", "order_id", "zip", "phone"):
         return col.type in ("VARCHAR", "BIGINT") or (col.type == "DOUBLE" and col.whole_floats)
     if role in ("product", "category", "country", "first_name", "last_name"):
@@ -208,6 +206,39 @@ def guess_kind(rows: int, customer_rows: int, distinct_customers: int, has_times
     if not customer_rows and has_timestamp and rows > 0:
         return "transactions"
     return "customers"
+
+
+# Roles that need a type class: sums and counts need numbers, recency needs dates.
+TYPE_RULES = {"amount": "number", "quantity": "number", "unit_price": "number", "timestamp": "date"}
+_WANTED = {"number": "a numeric column", "date": "a date column"}
+
+
+def check_role_types(roles: Mapping[str, str], types: Mapping[str, str]) -> None:
+    """Refuse a role given to a column whose type does not fit it (column -> role, -> type).
+
+    >>> check_role_types({"amount": "amount"}, {"amount": "VARCHAR"})
+    Traceback (most recent call last):
+    ...
+    segmentation.errors.InvalidParameterError: 'amount' holds text; choose a numeric column for the role 'amount', or fix the file.
+    """
+    for col, role in roles.items():
+        wanted = TYPE_RULES.get(role)
+        if wanted and type_class(types[col]) != wanted:
+            raise InvalidParameterError(
+                f"{col!r} holds {holds(types[col])}; choose {_WANTED[wanted]} for the role "
+                f"{role!r}, or fix the file."
+            )
+
+
+def holds(duck_type: str) -> str:
+    """What a column of this type holds, in words: text, whole numbers, decimals, dates."""
+    if is_integer(duck_type):
+        return "whole numbers"
+    if is_numeric(duck_type):
+        return "decimals"
+    return {"date": "dates", "text": "text", "boolean": "yes/no values"}.get(
+        type_class(duck_type), f"{duck_type} values"
+    )
 
 
 def check_roles(roles: Mapping[str, str], columns: list[str]) -> dict[str, str]:

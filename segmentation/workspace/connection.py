@@ -141,6 +141,24 @@ class Workspace:
         return self._con.cursor()
 
     @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reads (closed after), DuckDB's errors translated as :meth:`query` does.
+
+        >>> with ws.reading() as cur:  # doctest: +SKIP
+        ...     cur.register("__chosen", frame)
+        ...     rows = cur.execute("SELECT ...").fetchall()
+        """
+        cur = self._con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            if is_interrupt(exc):
+                raise
+            raise translate(exc) from exc
+        finally:
+            cur.close()
+
+    @contextmanager
     def transaction(self, *, loader: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Serialize a write: yields a cursor inside BEGIN ... COMMIT, rolled back on any error.
 
