@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -186,20 +187,15 @@ def _outliers(cur, t: str, columns: list[ColumnInfo]) -> dict[str, int]:
             f"SELECT {quart} FROM (SELECT {cols} FROM {t} "
             f"USING SAMPLE {_QUARTILE_SAMPLE} ROWS (reservoir, 7))"
         ).fetchall()[0]
-        parts = []
+        parts, fences = [], []
         for c, qs in zip(batch, bounds, strict=True):
-            if not qs or qs[0] is None:
+            iqr = float(qs[1]) - float(qs[0]) if qs and qs[0] is not None else math.nan
+            if not (math.isfinite(iqr) and iqr > 0):  # no spread, or quartiles of +-inf/NaN
                 parts.append("0")
                 continue
-            lo, hi = float(qs[0]), float(qs[1])
-            iqr = hi - lo
-            if iqr <= 0:
-                parts.append("0")
-                continue
-            parts.append(
-                f"count(*) FILTER (WHERE {quote_ident(c.name)} < {lo - 3 * iqr!r} "
-                f"OR {quote_ident(c.name)} > {hi + 3 * iqr!r})"
-            )
-        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
+            q = quote_ident(c.name)
+            parts.append(f"count(*) FILTER (WHERE {q} < ? OR {q} > ?)")
+            fences += [float(qs[0]) - 3 * iqr, float(qs[1]) + 3 * iqr]  # may be +-inf: bound
+        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}", fences).fetchall()[0]
         found.update({c.name: int(n) for c, n in zip(batch, row, strict=True) if n})
     return found
