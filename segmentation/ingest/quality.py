@@ -17,6 +17,7 @@ _QUARTILE_SAMPLE = 100_000
 _BATCH = 60  # columns per aggregate query (files may have 1,000+ columns)
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _PHONE = r"\+?[0-9 ().\-/]{7,22}"
+_CODE = r"[A-Za-z0-9][A-Za-z0-9_./#-]{0,39}"  # one word: an id, a card or member number
 
 
 def _batches(items: list, size: int = _BATCH):
@@ -41,10 +42,11 @@ def column_facts(
                 f"length(regexp_replace({t}, '[^0-9]', '', 'g')) BETWEEN 7 AND 15) AS p{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '0\d+')) AS z{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '[+-]?\d+\.0+')) AS w{i}",
+                f"count(*) FILTER (WHERE regexp_full_match({t}, '{_CODE}')) AS c{i}",
             ]
         row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(sample)}").fetchall()[0]
         for i, plan in enumerate(batch):
-            n, d, e, p, z, w = row[6 * i : 6 * i + 6]
+            n, d, e, p, z, w, c = row[7 * i : 7 * i + 7]
             share = lambda k, n=n: k / n if n else 0.0  # noqa: E731
             out.append(
                 roles_mod.ColumnFacts(
@@ -56,6 +58,8 @@ def column_facts(
                     leading_zeros=z > 0,
                     generic_name=bool(re.fullmatch(r"column_\d+", plan.name)),
                     whole_floats=n > 0 and w == n,
+                    distinct=int(d),
+                    code_like=n > 0 and c == n,
                 )
             )
     return out

@@ -49,12 +49,69 @@ _NAME_HINTS: dict[str, tuple[str, ...]] = {
         "customer",
         "clientid",
         "client",
+        "clientno",
+        "clientnumber",
         "userid",
         "memberid",
+        "member",
+        "memberno",
+        "membernumber",
+        "membershipid",
+        "membershipnumber",
         "accountid",
+        "accountno",
+        "accountnumber",
+        "account",
         "shopperid",
+        "shopper",
         "buyerid",
+        "buyer",
+        "consumerid",
+        "patronid",
+        "guestid",
+        "householdid",
+        "subscriberid",
         "contactid",
+        "cardid",
+        "cardno",
+        "cardnumber",
+        "loyaltyid",
+        "loyaltyno",
+        "loyaltynumber",
+        "loyaltycard",
+        "loyaltycardno",
+        "loyaltycardnumber",
+        "clubcard",
+        # German, Dutch, Scandinavian, French, Spanish, Portuguese, Italian, Polish
+        "kundennummer",
+        "kundennr",
+        "kundenid",
+        "kunde",
+        "kundeid",
+        "kundnummer",
+        "kundnr",
+        "mitgliedsnummer",
+        "klantnummer",
+        "klantnr",
+        "klantid",
+        "klant",
+        "lidnummer",
+        "numeroclient",
+        "numclient",
+        "codeclient",
+        "idclient",
+        "cliente",
+        "idcliente",
+        "codcliente",
+        "codigocliente",
+        "numerocliente",
+        "numcliente",
+        "socio",
+        "idsocio",
+        "tessera",
+        "klient",
+        "klientid",
+        "nrklienta",
     ),
     "order_id": (
         "invoiceno",
@@ -129,6 +186,8 @@ class ColumnFacts:
     leading_zeros: bool = False
     generic_name: bool = False  # column_1, column_2 ...: the file had no header
     whole_floats: bool = False  # every value looks like 17850.0
+    distinct: int = 0  # distinct non-missing values in the sample
+    code_like: bool = False  # every value one word of letters, digits and - _ . / #
 
 
 def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
@@ -157,7 +216,40 @@ def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
         elif col.share_phone >= 0.8 and col.type == "VARCHAR":
             give(col, "phone")
     _guess_unnamed(columns, give)
+    if "customer_id" not in taken:
+        _guess_customer_codes(columns, roles, give)
     return {c.name: roles.get(c.name, "attribute") for c in columns}
+
+
+_CODE_WORDS = re.compile(r"(id|no|nr|num|number|code|key|ref)$")
+MIN_CODES = 10  # distinct codes a column needs to be read as customer ids from its values
+
+
+def _guess_customer_codes(columns: list[ColumnFacts], roles: dict[str, str], give) -> None:
+    """The customer id of order lines without a telling name: beside a date column, the code
+    column whose values repeat (columns named like codes first, then the one with most codes)."""
+    if not any(type_class(c.type) == "date" for c in columns):
+        return
+    candidates = [
+        c
+        for c in columns
+        if c.name not in roles
+        and c.code_like
+        and c.distinct >= MIN_CODES
+        and 0 < c.distinct_ratio < 0.9
+        and c.share_email < 0.5
+        and c.share_phone < 0.5
+        and _fits(c, "customer_id")
+    ]
+    if candidates:
+        best = min(
+            candidates,
+            key=lambda c: (
+                not _CODE_WORDS.search(normalize_name(c.name)),
+                -c.distinct,
+            ),
+        )
+        give(best, "customer_id")
 
 
 def _guess_unnamed(columns: list[ColumnFacts], give) -> None:
