@@ -139,3 +139,18 @@ def _through_every_stage_loosely(tmp_path: Path, csv: Path) -> None:
         export_audience(ws, run.run_id, tmp_path / "mix-out.csv")
     finally:
         ws.close()
+
+
+def test_customer_ids_at_the_ends_of_64_bit_integers_are_exported_exactly(tmp_path):
+    ids = [str(2**63 - 1 - i) for i in range(30)] + [str(-(2**63) + i) for i in range(30)]
+    rng = random.Random(2)
+    lines = ["customer_id,order_date,amount"] + [
+        f"{ids[i % 60]},2024-{1 + i % 12:02d}-{1 + i % 28:02d},{rng.uniform(1, 99):.2f}"
+        for i in range(LINES)
+    ]
+    csv = tmp_path / "ids.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    exported = _through_every_stage(tmp_path, csv)["customer_id"]
+    # a leading "-" is written as "'-" so that a spreadsheet does not read a formula
+    assert sorted(exported.str.removeprefix("'")) == sorted(ids)
+    assert all(v.startswith("'-") for v in exported if not v[0].isdigit())
