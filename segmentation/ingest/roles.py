@@ -139,6 +139,8 @@ _NAME_HINTS: dict[str, tuple[str, ...]] = {
         "createdat",
         "time",
         "saledate",
+        "datum",  # German, Dutch, Scandinavian
+        "fecha",  # Spanish
     ),
     "amount": (
         "amount",
