@@ -273,12 +273,9 @@ class Workspace:
         if kind is not None:
             sql += " WHERE kind = ?"
             params.append(kind)
-        cur = self.cursor()
-        try:
+        with self.reading() as cur:
             rows = cur.execute(sql + " ORDER BY loaded_at, name", params).fetchall()
             names = [d[0] for d in cur.description]
-        finally:
-            cur.close()
         return [table_info_from_row(dict(zip(names, row, strict=True))) for row in rows]
 
     def has_table(self, name: str) -> bool:
