@@ -180,3 +180,74 @@ def sample_run_workspace(folder: Path) -> Path:
     runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
     ws.close()
     return path
+
+
+ONLINE_RETAIL = ROOT.parent / "shared" / "data" / "online_retail" / "online-retail-dataset.csv"
+ONLINE_RETAIL_RUNS = {  # run id -> (algorithm, params), as online_retail_run_workspace fits them
+    "r1": ("kmeans", {"n_clusters": 5}),
+    "r2": ("gmm", {"n_components": 4}),
+    "r3": ("ward", {"n_clusters": 5}),
+    "r4": ("rfm", {}),
+    "r5": ("hdbscan", {"min_cluster_size": 50}),
+}
+
+
+def online_retail_run_workspace(folder: Path) -> Path:
+    """A closed workspace in ``folder`` with Online Retail (../shared/data) as table ``online``,
+    its features ``online_features`` and the runs of ONLINE_RETAIL_RUNS; skips when absent."""
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment import runs
+
+    if not ONLINE_RETAIL.exists():
+        pytest.skip(f"../shared/data is not here: {ONLINE_RETAIL} is missing (real datasets).")
+    path = folder / "online.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, ONLINE_RETAIL, table="online")
+    build_features(ws, "online")
+    for algorithm, params in ONLINE_RETAIL_RUNS.values():
+        runs.run_segmentation(ws, "online_features", algorithm=algorithm, params=params)
+
+
+# -- the Results page's workspace -----------------------------------------------------------
+def campaign_workspace(folder: Path) -> Path:
+    """A closed workspace for the Results page: the sample (800 customers, seed 5), features
+    as of 2025-01-01, a k-means run r1 (k=3), an export e1 with a 30% holdout, and an outcomes
+    table ``orders_after`` whose lines start on the export's date (today), where segment 1's
+    audience converts at 60% and its holdout at 20%."""
+    from datetime import date, timedelta
+
+    import numpy as np
+    import pandas as pd
+
+    from segmentation.demo.sample import write_sample
+    from segmentation.export.plan import export_audience
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment.runs import assignments, run_segmentation
+
+    write_sample(folder, customers=800, seed=5)
+    path = folder / "ws.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, folder / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat", as_of="2025-01-01")
+    run = run_segmentation(ws, "feat", params={"n_clusters": 3}, seed=1)
+    export_audience(ws, run.run_id, folder / "audience.csv", holdout=0.3, seed=2)
+    held = set(ws.query_df("SELECT customer_id FROM _seg.export_holdouts")["customer_id"])
+    rng = np.random.default_rng(0)
+    rows = []
+    for cid, sid in assignments(ws, run.run_id)[["customer_id", "segment_id"]].itertuples(
+        index=False
+    ):
+        rate = (0.2 if cid in held else 0.6) if sid == 1 else 0.3
+        for n in range(int(rng.random() < rate) * int(rng.integers(1, 4))):
+            day = date.today() + timedelta(days=int(rng.integers(0, 30)))
+            price = round(float(rng.gamma(4, 10)), 2)
+            rows.append((f"N-{cid}-{n}", cid, f"{day} 10:00", 1, price))
+    frame = pd.DataFrame(
+        rows, columns=["order_id", "customer_id", "order_date", "quantity", "unit_price"]
+    )
+    frame.to_csv(folder / "orders_after.csv", index=False)
+    ingest_file(ws, folder / "orders_after.csv", table="orders_after")
+    ws.close()
+    return path

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .formats import DEFAULT_MIN_SIZE
 from .power import minimum_detectable_effect
 from .suppression import Suppression
 
 if TYPE_CHECKING:
     from ..segment.runs import Run
-
-DEFAULT_MIN_SIZE = 100
 
 
 @dataclass(frozen=True)

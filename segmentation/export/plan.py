@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +30,12 @@ from ..workspace.types import is_numeric
 from . import identifiers, platforms
 from .contacts import column_choices as column_choices  # the page's entry
 from .contacts import column_names, contact_roles, extra_columns, find_contacts
-from .files import FORMATS, HASHED, KEY_COLUMNS, write_files
+from .files import KEY_COLUMNS, write_files
+from .formats import FORMATS, HASHED
 from .log import record_export
 from .model import ExportOptions, ExportPlan, ExportResult
 from .power import holdout_size, minimum_detectable_effect
+from .previous import MIGRATION_COLUMNS, has_previous, previous_join
 from .suppression import Suppression, suppression_key
 from .suppression import read_suppression as read_suppression  # the page's and CLI's entry
 
@@ -154,6 +156,7 @@ class _Sources:
     features: list[str]
     extras: dict[str, str]
     value_column: str | None
+    previous: list[str] = field(default_factory=list)  # previous_segment, segment_changed
 
 
 def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _Sources:
@@ -164,7 +167,11 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     info = find_contacts(ws, run.run_id, opts.contacts)
     table = ws.table(run.table)
     fields = contact_roles(info) if info else []
-    missing = [c for c in opts.columns if c not in fields and c not in column_names(table)]
+    previous = [c for c in opts.columns if c in MIGRATION_COLUMNS and c not in column_names(table)]
+    if previous and not has_previous(ws, run.run_id):
+        previous = []  # not known for this run: reported as an unknown column below
+    known = [*fields, *column_names(table), *previous]
+    missing = [c for c in opts.columns if c not in known]
     if missing:
         raise _unknown_column(ws, run.run_id, opts, missing[0])
     contact_columns = [c for c in opts.columns if c in fields]
@@ -191,8 +198,8 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     wanted = readiness or opts.fmt in HASHED or supp is not None or contact_columns
     info = info if wanted else None
     extras = extra_columns(info) if info is not None and opts.fmt == "meta" else {}
-    features = [c for c in opts.columns if c not in fields]
-    return _Sources(info, contact_columns, features, extras, value_column)
+    features = [c for c in opts.columns if c not in fields and c not in previous]
+    return _Sources(info, contact_columns, features, extras, value_column, previous)
 
 
 def _unknown_column(
@@ -236,6 +243,11 @@ def _select(
             f"{inner} FROM {quote_ident(info.name)} GROUP BY 1) c ON c.__cid = a.customer_id"
         )
         exprs += [(f"c.{quote_ident(n)}", f"__c_{n}") for n in sources]
+    join_params: list[Any] = []
+    if src.previous:
+        join, join_params = previous_join(run.run_id)
+        joins.append(join)
+        exprs += [(f"p.{quote_ident(c)}", c) for c in src.previous]
     flags = []
     if opts.segments is not None:
         exprs.append(("list_contains(?::INTEGER[], a.segment_id)", "__in_segments"))
@@ -254,7 +266,7 @@ def _select(
         f"ON a.run_id = s.run_id AND a.segment_id = s.segment_id {' '.join(joins)} "
         f"WHERE a.run_id = ?) t WHERE {where} ORDER BY __1, __0"
     )
-    frame = ws.query_df(sql, [*params, run.run_id])
+    frame = ws.query_df(sql, [*params, *join_params, run.run_id])
     frame.columns = [name for _, name in exprs]
     frame["customer_id"] = frame["customer_id"].astype(str)
     return frame, flags

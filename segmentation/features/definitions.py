@@ -48,3 +48,4 @@ BEHAVIOURAL_FEATURES: tuple[str, ...] = (
 
 ON_DUPLICATE = ("refuse", "first")
 MAX_TOP_CATEGORIES = 50
+DEFAULT_TOP_CATEGORIES = 8  # share_<category> columns for the top categories by revenue
