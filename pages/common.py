@@ -76,8 +76,7 @@ def next_table(tables: Sequence[TableInfo], prefer: Sequence[str]) -> str:
 def pick_table(
     tables: Sequence[TableInfo], label: str, key: str, prefer: Sequence[str] = ()
 ) -> TableInfo:
-    """A table selectbox that keeps its choice under ``key`` (by default the newest table of
-    the first ``prefer``red kind, see :func:`next_table`)."""
+    """A table selectbox that keeps its choice under ``key`` (default: :func:`next_table`)."""
     names = [t.name for t in tables]
     if st.session_state.get(key) not in names:
         st.session_state[key] = next_table(tables, prefer)
@@ -153,8 +152,7 @@ _CLI_HINTS = [  # the CLI's half of a message meant for both: the app shows its 
 
 
 def app_words(message: str) -> str:
-    """A library message without its command-line hints (``--table NAME``, `segment runs`),
-    which mean nothing in the app; the page's own hint ("on the Data page") stays."""
+    """A library message without its command-line hints (``--table NAME``, `segment runs`)."""
     for pattern, replacement in _CLI_HINTS:
         message = pattern.sub(replacement, message)
     return message
@@ -190,9 +188,8 @@ def header_words(columns) -> dict:
 
 
 def keep(defaults: dict) -> None:
-    """Widget values that survive a visit to another page: Streamlit forgets the state of a
-    widget that is not drawn, so each value is copied under ``kept_<key>`` and put back.
-    Widgets of these keys take no ``value`` argument (the default is given here)."""
+    """Widget values kept across pages (Streamlit forgets an undrawn widget's state): copied
+    under ``kept_<key>`` and put back. Their widgets take no ``value`` (the default is here)."""
     for key, default in defaults.items():
         if key not in st.session_state:
             st.session_state[key] = st.session_state.get(f"kept_{key}", default)
@@ -220,3 +217,33 @@ def show_flash(key: str, show=st.success) -> None:
     """Show (once) the message kept by :func:`flash`."""
     if message := st.session_state.pop(f"{key}_flash", None):
         show(message)
+
+
+# -- predictions ----------------------------------------------------------------------------------
+def show_segment_values(totals, key: str) -> None:
+    """Predicted value per segment with its 80% range (chart and table), and churn risk."""
+    from segmentation.charts.predict import segment_values
+
+    st.plotly_chart(segment_values(totals), key=key)
+    number = st.column_config.NumberColumn
+    st.dataframe(
+        totals,
+        hide_index=True,
+        column_config={
+            "segment_id": "Id",
+            "segment": "Segment",
+            "customers": number("Customers", format="localized"),
+            "expected_orders": number("Orders expected", format="%.0f"),
+            "expected_orders_low": None,
+            "expected_orders_high": None,
+            "clv": number("Predicted value", format="%.0f"),
+            "clv_low": number("from", format="%.0f"),
+            "clv_high": number("to", format="%.0f"),
+            "share_high_churn_risk": number("High churn risk", format="percent"),
+        },
+    )
+    st.caption(
+        "Predicted value: the orders each customer is expected to place over the coming period "
+        "times their expected order value, discounted; from / to: the 80% range. High churn "
+        "risk: chance of still being a customer below 30%."
+    )

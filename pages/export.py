@@ -15,12 +15,14 @@ from segmentation.export import files as exportfiles
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
+from segmentation.export.formats import DEFAULT_MIN_SIZE, FORMATS, HASHED
+from segmentation.predict.store import list_predictions
 
 ws = common.workspace()
 state = st.session_state
 AUTOMATIC = "(automatic)"
 KEPT = {  # kept when the user visits another page and comes back
-    "export_format": "csv", "export_contacts": AUTOMATIC, "export_min_size": 100,
+    "export_format": "csv", "export_contacts": AUTOMATIC, "export_min_size": DEFAULT_MIN_SIZE,
     "export_holdout": 0, "export_seed": 0, "export_base_rate": 2.0, "export_country": "",
 }  # fmt: skip
 common.keep(KEPT)
@@ -55,8 +57,8 @@ def choose(run) -> dict:
     left, middle, right = st.columns(3)
     fmt = left.selectbox(
         "Format",
-        list(exportfiles.FORMATS),
-        format_func=exportfiles.FORMATS.get,
+        list(FORMATS),
+        format_func=FORMATS.get,
         key="export_format",
     )
     tables = [t.name for t in ws.tables(kind="customers")]
@@ -70,7 +72,7 @@ def choose(run) -> dict:
     except SegmentationError as exc:
         common.error(exc)
         st.stop()
-    hashed = fmt in exportfiles.HASHED
+    hashed = fmt in HASHED
     columns = st.multiselect(
         "Columns after customer_id, segment_id, segment",
         found["contact_fields"] + found["features"],
@@ -78,8 +80,14 @@ def choose(run) -> dict:
         disabled=hashed,
         help="Hashed formats have the platform's own columns.",
     )
+    predictions = {p["prediction_id"]: p["name"] for p in list_predictions(ws)}
+    prediction = st.selectbox(
+        "Predicted value from", [None, *predictions], key="export_prediction",
+        format_func=lambda i: "No prediction" if i is None else f"{i}: {predictions[i]}",
+        help="Adds each customer's predicted value (predicted_clv); Meta's value comes from it.",
+    )  # fmt: skip
     value = None
-    if fmt == "meta" and found["numeric"]:
+    if fmt == "meta" and found["numeric"] and prediction is None:
         numeric = found["numeric"]
         value = st.selectbox(
             "Value column (Meta value-based lookalikes)",
@@ -110,7 +118,7 @@ def choose(run) -> dict:
         "columns": () if hashed else tuple(columns), "contacts": contacts,
         "holdout": holdout / 100 or None, "seed": int(seed), "suppression": suppression,
         "default_country": country.strip() or None, "min_size": int(min_size),
-        "value_column": value, "base_rate": rate / 100,
+        "value_column": value, "base_rate": rate / 100, "prediction": prediction,
     }  # fmt: skip
 
 

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .formats import DEFAULT_MIN_SIZE
 from .power import minimum_detectable_effect
 from .suppression import Suppression
 
 if TYPE_CHECKING:
     from ..segment.runs import Run
-
-DEFAULT_MIN_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class ExportOptions:
     min_size: int = DEFAULT_MIN_SIZE
     value_column: str | None = None
     base_rate: float | None = None
+    prediction: str | None = None  # a stored prediction: the predicted_clv column, Meta's value
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "suppression"}
