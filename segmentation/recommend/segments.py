@@ -90,6 +90,8 @@ def segment_top(
         FROM ranked WHERE rank <= ? ORDER BY segment_id, rank""",
         [*params, *[Z] * 9, int(min_buyers), segment_id, segment_id, int(n)],
     )
+    if segment_id is not None and not rows:
+        _check_buyers(ws, lines, run, int(segment_id))
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "segment"])
     frame.insert(1, "segment", frame["segment_id"].map(names))
     return frame
@@ -107,4 +109,19 @@ def check_segment(run, segment_id: int) -> None:
         raise InvalidParameterError(
             f"Segment {segment_id} ({known[segment_id].name!r}) of run {run.run_id} has no "
             "customers, so it has nothing to recommend; choose another segment."
+        )
+
+
+def _check_buyers(ws: Workspace, lines, run, segment_id: int) -> None:
+    buyers = ws.query(
+        f"SELECT count(DISTINCT l.customer_id) FROM ({lines.sql}) l JOIN {META}.assignments a "
+        "ON a.customer_id = l.customer_id AND a.run_id = ? WHERE a.segment_id = ?",
+        [*lines.params, run.run_id, segment_id],
+    )[0][0]
+    if not buyers:
+        name = {s.segment_id: s.name for s in run.segments}[segment_id]
+        raise InvalidParameterError(
+            f"Segment {segment_id} ({name!r}) of run {run.run_id} has no customers with a "
+            f"purchase of a product in {lines.table!r}, so it has nothing to recommend; choose "
+            "another segment."
         )
