@@ -126,8 +126,9 @@ def evaluate(
         model = make_method(name, seed=seed).fit(data.train, data.segments)
         fallback = make_method("segment-popular").fit(data.train, data.segments)
         picked = recommend_rows(
-            model, fallback, rows, data.train, k, exclude_bought=True, min_products=min_products
-        )
+            model, fallback, rows, data.train, k,
+            exclude_bought=True, min_products=min_products, explain=False,
+        )  # fmt: skip
         results[name] = score(picked.items, targets, name, time.perf_counter() - started)
         if report is not None:
             report((step + 1) / len(names))

@@ -22,6 +22,7 @@ METHODS = ("item-knn", "als", "popular", "segment-popular")
 DEFAULT_METHOD = "item-knn"  # chosen by the leave-last-order-out evaluation (README)
 THREADS = 2  # implicit's own threads; BLAS stays single-threaded (implicit's advice)
 CHUNK = 2_000  # customers scored at once
+DENSE_WIDTH = 8_192  # up to this many products, a chunk's scores are ranked as a dense array
 
 
 @contextmanager
@@ -45,7 +46,7 @@ class Popular:
         self.order_ = _by_buyers(history)
         return self
 
-    def top(self, rows, history, n, exclude_bought):
+    def top(self, rows, history, n, exclude_bought, explain=True):
         items = _first_unbought(history, rows, self.order_[0], n, exclude_bought)
         return items, _lookup(self.order_, items), np.full_like(items, -1)
 
@@ -60,7 +61,7 @@ class SegmentPopular:
         self.orders_ = {int(s): _by_buyers(history[segments == s]) for s in np.unique(segments)}
         return self
 
-    def top(self, rows, history, n, exclude_bought):
+    def top(self, rows, history, n, exclude_bought, explain=True):
         rows = np.asarray(rows)
         items = np.full((len(rows), n), -1, dtype=np.int64)
         scores = np.zeros((len(rows), n))
@@ -92,17 +93,19 @@ class ItemKNN:
         self.similarity_.sort_indices()
         return self
 
-    def top(self, rows, history, n, exclude_bought):
+    def top(self, rows, history, n, exclude_bought, explain=True):
         user = history[rows]
         scores = (user @ self.similarity_).tocsr()
         if exclude_bought:
             scores = scores - scores.multiply(user > 0)
             scores.eliminate_zeros()
         items, values = _sparse_top(scores, n)
-        return items, values, _because(user, items, self._similarity)
+        return items, values, _because(user, items, self._similarity, explain)
 
     def _similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        return _sparse_lookup(self.similarity_, i, j)
+        if not hasattr(self, "keys_"):
+            self.keys_ = _sparse_keys(self.similarity_)
+        return _sparse_lookup(self.similarity_, self.keys_, i, j)
 
 
 class ALS:
@@ -141,7 +144,7 @@ class ALS:
         self.unit_ = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
         return self
 
-    def top(self, rows, history, n, exclude_bought):
+    def top(self, rows, history, n, exclude_bought, explain=True):
         user = history[rows]
         n_items = history.shape[1]
         with few_threads():
@@ -153,7 +156,7 @@ class ALS:
         bad = ~np.isfinite(scores) | (items < 0)
         items[bad], scores[bad] = -1, 0.0
         items, scores = _pad(items, n), _pad(scores, n, 0.0)
-        return items, scores, _because(user, items, self._similarity)
+        return items, scores, _because(user, items, self._similarity, explain)
 
     def _similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return np.einsum("ij,ij->i", self.unit_[i], self.unit_[j])
@@ -170,11 +173,15 @@ def make_method(name: str, *, seed: int = 0):
     return Popular() if name == "popular" else SegmentPopular()
 
 
-def top_in_chunks(method, rows: np.ndarray, history, n: int, exclude_bought: bool, report=None):
-    """``method.top`` over ``rows`` in chunks (``report(done_share)`` after each)."""
+def top_in_chunks(
+    method, rows: np.ndarray, history, n: int, exclude_bought: bool, report=None, explain=True
+):
+    """``method.top`` over ``rows`` in chunks (``report(done_share)`` after each); without
+    ``explain`` no supporting products are looked for (the evaluation needs none)."""
     parts = []
     for start in range(0, len(rows), CHUNK):
-        parts.append(method.top(rows[start : start + CHUNK], history, n, exclude_bought))
+        chunk = rows[start : start + CHUNK]
+        parts.append(method.top(chunk, history, n, exclude_bought, explain=explain))
         if report is not None:
             report(min(start + CHUNK, len(rows)) / max(len(rows), 1))
     if not parts:
@@ -223,30 +230,60 @@ def _pad(a: np.ndarray, n: int, fill=-1) -> np.ndarray:
 
 
 def _sparse_top(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` highest positive entries of each row: columns (-1 padded) and values."""
+    """The ``n`` highest positive entries of each row: columns (-1 padded) and values; ties go
+    to the lower column. Dense rows (few products) use a partial sort per row; wide sparse ones
+    one sort by value and a radix sort by row."""
+    rows, width = scores.shape
+    if width <= DENSE_WIDTH:
+        return _dense_top(scores.toarray(), n)
     counts = np.diff(scores.indptr)
-    row = np.repeat(np.arange(scores.shape[0]), counts)
+    row = np.repeat(np.arange(rows, dtype=np.int16 if rows < 2**15 else np.int64), counts)
     keep = scores.data > 0
     row, col, val = row[keep], scores.indices[keep], scores.data[keep]
-    order = np.lexsort((col, -val, row))
-    row, col, val = row[order], col[order], val[order]
-    starts = np.searchsorted(row, np.arange(scores.shape[0]))
+    by_col = np.argsort(col, kind="stable")
+    order = by_col[np.argsort(-val[by_col], kind="stable")]
+    order = order[np.argsort(row[order], kind="stable")]  # radix sort on int16 rows
+    row, col, val = row[order].astype(np.int64), col[order], val[order]
+    starts = np.searchsorted(row, np.arange(rows))
     pos = np.arange(len(row)) - starts[row]
     take = pos < n
-    items = np.full((scores.shape[0], n), -1, dtype=np.int64)
-    values = np.zeros((scores.shape[0], n))
+    items = np.full((rows, n), -1, dtype=np.int64)
+    values = np.zeros((rows, n))
     items[row[take], pos[take]] = col[take]
     values[row[take], pos[take]] = val[take]
     return items, values
 
 
-def _sparse_lookup(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """``m[i, j]`` for arrays of positions of a CSR matrix with sorted indices."""
+def _dense_top(dense: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    rows, width = dense.shape
+    k = min(n, width)
+    part = (
+        np.argpartition(-dense, k - 1, axis=1)[:, :k]
+        if k < width
+        else np.tile(np.arange(width), (rows, 1))
+    )
+    got = np.take_along_axis(dense, part, axis=1)
+    order = np.lexsort((part, -got), axis=-1) if rows else part
+    items = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    values = np.take_along_axis(got, order, axis=1).astype(np.float64)
+    items[values <= 0] = -1
+    values[values <= 0] = 0.0
+    return _pad(items, n), _pad(values, n, 0.0)
+
+
+def _sparse_keys(m: sp.csr_matrix) -> np.ndarray:
+    """row x width + column of each entry: ascending for a CSR matrix with sorted indices."""
+    keys = np.int64(m.shape[1]) * np.repeat(
+        np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr)
+    )
+    return keys + m.indices
+
+
+def _sparse_lookup(m: sp.csr_matrix, keys: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``m[i, j]`` for arrays of positions (``keys``: :func:`_sparse_keys` of ``m``)."""
     if m.nnz == 0:
         return np.zeros(len(i))
     width = np.int64(m.shape[1])
-    keys = width * np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
-    keys += m.indices  # ascending: rows in order, sorted columns within a row
     wanted = width * i.astype(np.int64) + j
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where(keys[at] == wanted, m.data[at], 0.0).astype(np.float64)
@@ -256,9 +293,12 @@ def _because(
     user: sp.csr_matrix,
     items: np.ndarray,
     similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    explain: bool = True,
 ) -> np.ndarray:
     """For each recommended product, the product of the customer's history most similar to it
-    (weighted by how often it was bought); -1 where none is."""
+    (weighted by how often it was bought); -1 where none is (or without ``explain``)."""
+    if not explain:
+        return np.full(items.shape, -1, dtype=np.int64)
     n = items.shape[1]
     lengths = np.diff(user.indptr)
     owner = np.repeat(np.arange(user.shape[0]), lengths)  # row of each history entry

@@ -39,6 +39,7 @@ def recommend_rows(
     exclude_bought: bool,
     min_products: int,
     report=None,
+    explain: bool = True,
 ) -> Picked:
     """``n`` products for each of ``rows`` from ``model``, completed by ``fallback``."""
     rows = np.asarray(rows, dtype=np.int64)
@@ -50,12 +51,14 @@ def recommend_rows(
     because = np.full((len(rows), n), -1, dtype=np.int64)
     strong = np.flatnonzero(known)
     if len(strong) and model is not fallback:
-        got = top_in_chunks(model, rows[strong], history, n, exclude_bought, report)
+        got = top_in_chunks(model, rows[strong], history, n, exclude_bought, report, explain)
         items[strong], scores[strong], because[strong] = (_compact(a, got[0]) for a in got)
     source = np.where(items >= 0, MODEL, SEGMENT)
     need = np.flatnonzero((items < 0).any(axis=1))
     if len(need):
-        extra, extra_scores, _ = top_in_chunks(fallback, rows[need], history, 2 * n, exclude_bought)
+        extra, extra_scores, _ = top_in_chunks(
+            fallback, rows[need], history, 2 * n, exclude_bought, explain=False
+        )
         filled, filled_scores = _complete(items[need], extra, extra_scores, scores[need])
         items[need], scores[need] = filled, filled_scores
     if model is fallback:
