@@ -232,18 +232,20 @@ def _pad(a: np.ndarray, n: int, fill=-1) -> np.ndarray:
 def _sparse_top(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``n`` highest positive entries of each row: columns (-1 padded) and values; ties go
     to the lower column. Dense rows (few products) use a partial sort per row; wide sparse ones
-    one sort by value and a radix sort by row."""
+    one sort of all entries by row, then score."""
     rows, width = scores.shape
     if width <= DENSE_WIDTH:
         return _dense_top(scores.toarray(), n)
-    counts = np.diff(scores.indptr)
-    row = np.repeat(np.arange(rows, dtype=np.int16 if rows < 2**15 else np.int64), counts)
+    scores.has_sorted_indices = False  # scipy may mark a product's result sorted when it is not
+    scores.sort_indices()  # ties below go to the lower column
     keep = scores.data > 0
-    row, col, val = row[keep], scores.indices[keep], scores.data[keep]
-    by_col = np.argsort(col, kind="stable")
-    order = by_col[np.argsort(-val[by_col], kind="stable")]
-    order = order[np.argsort(row[order], kind="stable")]  # radix sort on int16 rows
-    row, col, val = row[order].astype(np.int64), col[order], val[order]
+    row = np.repeat(np.arange(rows), np.diff(scores.indptr))[keep]
+    col, val = scores.indices[keep], scores.data[keep].astype(np.float64)
+    peak = np.zeros(rows)
+    np.maximum.at(peak, row, val)
+    # one sort: the key is the row plus a fraction in [0, 1) that falls as the score rises
+    order = np.argsort(row + (1.0 - val / peak[row]) * 0.999, kind="stable")
+    row, col, val = row[order], col[order], val[order]
     starts = np.searchsorted(row, np.arange(rows))
     pos = np.arange(len(row)) - starts[row]
     take = pos < n
@@ -255,15 +257,21 @@ def _sparse_top(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dense_top(dense: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_sparse_top` of a dense chunk: the ``n`` largest per row (ties to the lower
+    column) in a few passes, without sorting whole rows."""
     rows, width = dense.shape
     k = min(n, width)
-    part = (
-        np.argpartition(-dense, k - 1, axis=1)[:, :k]
-        if k < width
-        else np.tile(np.arange(width), (rows, 1))
-    )
-    got = np.take_along_axis(dense, part, axis=1)
-    order = np.lexsort((part, -got), axis=-1) if rows else part
+    if rows == 0 or k == 0:
+        return np.full((rows, n), -1, dtype=np.int64), np.zeros((rows, n))
+    kth = np.partition(dense, width - k, axis=1)[:, width - k][:, None]  # k-th largest
+    above = dense > kth
+    tied = dense == kth
+    room = k - above.sum(axis=1, keepdims=True)
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= room))
+    r, c = np.nonzero(chosen)  # exactly k per row, columns ascending
+    part = c.reshape(rows, k)
+    got = dense[r, c].reshape(rows, k)
+    order = np.lexsort((part, -got), axis=-1)
     items = np.take_along_axis(part, order, axis=1).astype(np.int64)
     values = np.take_along_axis(got, order, axis=1).astype(np.float64)
     items[values <= 0] = -1

@@ -143,3 +143,13 @@ def test_a_transactions_table_works_without_a_run(bundles):
     assert rec.run_id is None and rec.customers == 600
     rows = read_rows(bundles, rec.recommendation_id)
     assert np.isfinite(rows["score"]).all()
+
+
+def test_wide_shops_rank_sparsely_with_the_same_result(bundles, monkeypatch):
+    from segmentation.recommend import methods
+
+    dense = recommend(bundles, "r1", name="dense")
+    monkeypatch.setattr(methods, "DENSE_WIDTH", 0)  # as a shop of more than 8,192 products
+    sparse = recommend(bundles, "r1", name="sparse")
+    assert sparse.evaluation == dense.evaluation
+    pd.testing.assert_frame_equal(read_rows(bundles, "sparse"), read_rows(bundles, "dense"))
