@@ -6,7 +6,7 @@
   a popularity list), stored as a named set, with the leave-last-order-out evaluation.
 """
 
-from .evaluate import Evaluation, Scores
+from .evaluate import Evaluation, Scores, evaluation_table
 from .methods import DEFAULT_METHOD, METHODS
 from .next_best import customer_recommendations, evaluate_source, recommend
 from .segments import segment_top
@@ -26,6 +26,7 @@ __all__ = [
     "customer_recommendations",
     "delete_set",
     "evaluate_source",
+    "evaluation_table",
     "get_set",
     "list_sets",
     "purchase_lines",

@@ -51,6 +51,7 @@ class CustomerView:
     features: pd.DataFrame  # feature, customer, segment, everyone
     distances: pd.DataFrame  # segment_id, segment, distance (own segment first)
     rule: str | None = None
+    rule_segment: int | None = None  # where the rules place them (may differ: fidelity < 100%)
     recommendations: pd.DataFrame | None = None
     recommendation_id: str | None = None
     predictions: dict[str, Any] | None = None
@@ -85,9 +86,9 @@ def customer_view(
     recommendation_id: str | None = None,
     rule_of=None,
 ) -> CustomerView:
-    """Look a customer up in a run. ``rule_of(values) -> str`` gives the profile rule that
-    covers a row of feature values (the page passes the profile's); ``recommendation_id``
-    picks a set (default: the run's latest)."""
+    """Look a customer up in a run. ``rule_of(values) -> (segment_id, rule) | None`` gives the
+    profile rule that covers a row of feature values (the page passes the profile's);
+    ``recommendation_id`` picks a set (default: the run's latest)."""
     run = get_run(ws, run_id)
     customer_id = str(customer_id).strip()
     found = ws.query(
@@ -104,11 +105,8 @@ def customer_view(
     segment_id, segment = int(found[0][0]), found[0][1]
     features = _features(ws, run, customer_id, segment_id)
     geometry = geometry or run_geometry(ws, run_id)
-    rule = (
-        rule_of(dict(zip(features["feature"], features["customer"], strict=True)))
-        if rule_of
-        else None
-    )
+    values = dict(zip(features["feature"], features["customer"], strict=True))
+    placed = rule_of(values) if rule_of else None
     recs, rid = _recommendations(ws, run_id, customer_id, recommendation_id)
     summary, recent = _orders(ws, run_id, customer_id)
     return CustomerView(
@@ -120,12 +118,23 @@ def customer_view(
         recent_orders=recent,
         features=features,
         distances=_distances(geometry, run, customer_id, segment_id),
-        rule=rule,
+        rule=placed[1] if placed else None,
+        rule_segment=placed[0] if placed else None,
         recommendations=recs,
         recommendation_id=rid,
         predictions=_predictions(ws, run, customer_id),
         personal_fields=sorted(_personal_columns(ws, run)),
     )
+
+
+def runs_of_customer(ws: Workspace, customer_id: str) -> list[str]:
+    """The runs a customer id is in, oldest first (to point a lookup to the right run)."""
+    rows = ws.query(
+        f"SELECT r.run_id FROM {META}.runs r WHERE EXISTS (SELECT 1 FROM {META}.assignments a "
+        "WHERE a.run_id = r.run_id AND a.customer_id = ?) ORDER BY r.seq",
+        [str(customer_id).strip()],
+    )
+    return [r[0] for r in rows]
 
 
 def reveal_personal(ws: Workspace, run_id: str, customer_id: str) -> dict[str, str]:

@@ -76,6 +76,18 @@ class Evaluation:
         return pd.DataFrame([asdict(s) for s in rows]).drop(columns="seconds")
 
 
+def evaluation_table(evaluation: dict[str, Any], method: str):
+    """The stored evaluation (:meth:`Evaluation.to_dict`) as one row per method: ``method,
+    hit_rate, precision, recall, map`` (the chosen method first, then the baselines)."""
+    import pandas as pd
+
+    keys = ["hit_rate", "precision", "recall", "map"]
+    rows = [{"method": method, **{k: evaluation[k] for k in keys}}]
+    for name, figures in evaluation["baselines"].items():
+        rows.append({"method": BASELINES.get(name, name), **{k: figures[k] for k in keys}})
+    return pd.DataFrame(rows)
+
+
 def score(recommended: np.ndarray, targets: sp.csr_matrix, method: str, seconds=0.0) -> Scores:
     """Metrics of ``recommended`` (rows x k product columns, -1 for none) against ``targets``.
 
