@@ -42,7 +42,7 @@ def build_workspace(path: Path, customers: int) -> dict:
     import numpy as np
     import pandas as pd
 
-    from segmentation.runs import run_segmentation
+    from segmentation.segment.runs import run_segmentation
     from segmentation.workspace import ColumnInfo, TableInfo, open_workspace
 
     rng = np.random.default_rng(SEED)

@@ -499,7 +499,7 @@ def setup_big(workspace: Path, customers: int) -> dict:
     is made once and kept; runs and stored maps are removed so every benchmark starts alike.
     """
     from benchmarks.bench_projection import _write_features
-    from segmentation.runs import delete_run, list_runs
+    from segmentation.segment.runs import delete_run, list_runs
     from segmentation.workspace import open_workspace
 
     start = time.perf_counter()

@@ -38,7 +38,7 @@ from benchmarks.harness import (
     numba_cache,
     run_stage,
 )
-from segmentation.features import BEHAVIOURAL_FEATURES
+from segmentation.features.definitions import BEHAVIOURAL_FEATURES
 
 TARGETS = {"pca": 3.0, "umap cold": 45.0, "umap cached": 1.0}
 TRUST_GOAL = 0.9
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 # -- setup ------------------------------------------------------------------------------------
 def _setup(workspace: Path, customers: int) -> tuple[Stage, str]:
     """The feature table and its k-means run, made once per size; stored maps are cleared."""
-    from segmentation.runs import list_runs, run_segmentation
+    from segmentation.segment.runs import list_runs, run_segmentation
     from segmentation.workspace import open_workspace
 
     start = time.perf_counter()
@@ -180,8 +180,9 @@ def _write_features(ws, customers: int) -> None:
 def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: bool) -> dict:
     import plotly.io
 
-    from segmentation import projection
     from segmentation.charts import explore as explore_charts
+    from segmentation.explore import points as projection_points
+    from segmentation.explore import project as projection
     from segmentation.workspace import open_workspace
 
     ws = open_workspace(workspace)
@@ -189,7 +190,7 @@ def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: 
     start = time.perf_counter()
     result = projection.project(ws, run_id, method, **params)
     projected = time.perf_counter()
-    drawn = projection.chart_points(ws, result)
+    drawn = projection_points.chart_points(ws, result)
     pointed = time.perf_counter()
     figure = explore_charts.projection_map(
         drawn.frame,
@@ -222,7 +223,7 @@ def _trustworthiness(ws, run_id: str, result) -> float:
     import pandas as pd
     from sklearn.manifold import trustworthiness
 
-    from segmentation.projection import prepared_features
+    from segmentation.explore.prepared import prepared_features
 
     prepared = prepared_features(ws, run_id)
     where = pd.Series(np.arange(len(prepared.customer_ids)), index=prepared.customer_ids)

@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.harness import ROOT, StageRun, run_stage
 
 SEED = 1
-GENERATOR = ROOT / "segmentation" / "sample.py"
+GENERATOR = ROOT / "segmentation" / "demo" / "sample.py"
 
 
 def dataset_path(keep: Path, customers: int, lines: int | None, seed: int = SEED) -> Path:
@@ -54,7 +54,7 @@ def ensure_transactions(
 
 def write_transactions(path: Path, customers: int, lines: int | None, seed: int) -> dict:
     """Generate the lines, keep the first ``lines`` (in date order) and write them to ``path``."""
-    from segmentation.sample import generate
+    from segmentation.demo.sample import generate
 
     tx = generate(customers, seed=seed).transactions
     if lines is not None:

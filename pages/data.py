@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages import common
 from segmentation.errors import SegmentationError
-from segmentation.ingest import MAX_UPLOAD_MB, ingest_upload, update_roles
-from segmentation.roles import ROLES
+from segmentation.ingest.load import MAX_UPLOAD_MB, ingest_upload, update_roles
+from segmentation.ingest.roles import ROLES
 from segmentation.workspace import TABLE_KINDS, TableInfo
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl", "gz"]
@@ -15,9 +16,7 @@ DELIMITERS = ["Detect", "comma", "semicolon", "tab", "pipe", "whitespace"]
 ENCODINGS = ["Detect", "utf-8", "cp1252", "latin-1", "utf-16"]
 DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 state.setdefault("data_upload_round", 0)  # a new round empties the uploader after a load
 state.setdefault("data_outcomes", [])

@@ -6,38 +6,42 @@ from functools import partial
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
-from segmentation import projection, runs
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
-from segmentation.selections import save_audience
+from segmentation.explore.params import DEFAULT_SAMPLE, HELP, METHODS, METRICS, MIN_SAMPLE
+from segmentation.explore.points import chart_points, colour_features, describe
+from segmentation.explore.project import is_cached, project
+from segmentation.explore.result import Projection
+from segmentation.explore.selection import selected_customers, selection_profile
+from segmentation.export.audiences import save_audience
+from segmentation.segment import runs
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 CHART = "explore_chart"
 
 
 @st.cache_data(max_entries=4, show_spinner="Projecting the customers")
-def load(_ws, path: str, run_id: str, created: str, params: dict) -> projection.Projection:
+def load(_ws, path: str, run_id: str, created: str, params: dict) -> Projection:
     """Cached per workspace file, run (with its creation time: ids can be reused) and choices."""
-    return projection.project(_ws, run_id, **params)
+    return project(_ws, run_id, **params)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
 def drawn(_ws, _proj, path: str, created: str, key: str, colour: str | None):
-    return projection.chart_points(_ws, _proj, colour=colour)
+    return chart_points(_ws, _proj, colour=colour)
 
 
-def remember_selection(proj: projection.Projection) -> None:
+def remember_selection(proj: Projection) -> None:
     """on_select: keep the chosen customers of the run (they outlive a change of view)."""
-    ids = projection.selected_customers(state.get(CHART), proj)
+    ids = selected_customers(state.get(CHART), proj)
     state["explore_selection"] = {"run_id": proj.run_id, "ids": ids}
 
 
 def umap_form(run: runs.Run) -> tuple[dict, bool]:
-    help_ = projection.HELP
+    help_ = HELP
     with st.form("explore_umap_form"):
         cells = st.columns(4)
         neighbors = cells[0].number_input(
@@ -46,15 +50,13 @@ def umap_form(run: runs.Run) -> tuple[dict, bool]:
         min_dist = cells[1].slider(
             "Minimum distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist", help=help_["min_dist"]
         )
-        metric = cells[2].selectbox(
-            "Metric", projection.METRICS, key="explore_metric", help=help_["metric"]
-        )
-        most = max(run.customers, projection.MIN_SAMPLE)
+        metric = cells[2].selectbox("Metric", METRICS, key="explore_metric", help=help_["metric"])
+        most = max(run.customers, MIN_SAMPLE)
         sample = cells[3].number_input(
             "Sample size",
-            projection.MIN_SAMPLE,
+            MIN_SAMPLE,
             most,
-            min(projection.DEFAULT_SAMPLE, most),
+            min(DEFAULT_SAMPLE, most),
             step=1000,
             key=f"explore_sample_{run.run_id}",
             help=help_["sample"],
@@ -66,7 +68,7 @@ def umap_form(run: runs.Run) -> tuple[dict, bool]:
 
 def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
     """Fit UMAP when asked (with progress), unless these coordinates are stored already."""
-    if projection.is_cached(ws, run.run_id, **params):
+    if is_cached(ws, run.run_id, **params):
         return
     if not submitted:
         st.info(
@@ -76,7 +78,7 @@ def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
         st.stop()
     bar = st.progress(0.0, text="Starting UMAP")
     try:
-        projection.project(
+        project(
             ws,
             run.run_id,
             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
@@ -89,7 +91,7 @@ def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
 def show_selection(run: runs.Run, ids: list[str]) -> None:
     st.subheader(f"Selected customers: {len(ids):,}")
     try:
-        found = projection.selection_profile(ws, run.run_id, ids)
+        found = selection_profile(ws, run.run_id, ids)
     except SegmentationError as exc:
         st.error(str(exc))
         return
@@ -132,13 +134,13 @@ run = pick_run(
 )
 cells = st.columns(4)
 method = cells[0].radio(
-    "Method", projection.METHODS, format_func=str.upper, horizontal=True, key="explore_method"
+    "Method", METHODS, format_func=str.upper, horizontal=True, key="explore_method"
 )
 dims = cells[1].radio(
     "Dimensions", (2, 3), format_func=lambda d: f"{d}-D", horizontal=True, key="explore_dims"
 )
 colour = cells[2].selectbox(
-    "Colour by", ["Segment", *projection.colour_features(ws, run.run_id)], key="explore_colour"
+    "Colour by", ["Segment", *colour_features(ws, run.run_id)], key="explore_colour"
 )
 view = cells[3].radio(
     "View",
@@ -148,7 +150,7 @@ view = cells[3].radio(
     disabled=dims == 3,
     help="Density: where customers crowd, over every projected customer (2-D only).",
 )
-st.caption(projection.HELP["method"] + " " + projection.HELP["dims"])
+st.caption(HELP["method"] + " " + HELP["dims"])
 params = {"method": method, "dims": dims}
 try:
     if method == "umap":
@@ -161,7 +163,7 @@ try:
 except SegmentationError as exc:
     st.error(str(exc))
     st.stop()
-st.caption(projection.describe(proj, points))
+st.caption(describe(proj, points))
 if view == "Density" and dims == 2:
     chart = explore_charts.density_map(proj.points, axis_titles=proj.axis_titles)
     st.plotly_chart(chart, key="explore_density")

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
-from segmentation import audiences, exportfiles, exportlog
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
-from segmentation.selections import list_audiences
+from segmentation.export import files as exportfiles
+from segmentation.export import log as exportlog
+from segmentation.export import plan as audiences
+from segmentation.export.audiences import list_audiences
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 AUTOMATIC = "(automatic)"
 LABELS = {

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import common
 from pages.common import attempt
-from segmentation import charts, stats
-from segmentation.features import BEHAVIOURAL_FEATURES, FEATURE_HELP, build_features
-from segmentation.preprocess import IMPUTERS, SCALERS, PrepConfig, default_config
-from segmentation.roles import ROLES
+from segmentation import charts
+from segmentation.features import summaries as stats
+from segmentation.features.build import build_features
+from segmentation.features.definitions import FEATURE_HELP
+from segmentation.ingest.roles import ROLES
+from segmentation.workspace.types import type_class
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 state.setdefault("segment_prep", {})  # feature table -> PrepConfig dict, read by the Segment page
-CLIPS = {"No clipping": None, "1st to 99th percentile": (0.01, 0.99), "5th to 95th": (0.05, 0.95)}
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def sample_of(table: str, version: str):
-    """A sample of a feature table for default choices (version: its load time)."""
-    return stats.read_table(ws, table, sample=50_000)
 
 
 def build_section() -> None:
@@ -124,85 +118,15 @@ def show_table(table: str) -> None:
     choices_section(
         table,
         numeric,
-        [c.name for c in info.columns if c.type == "VARCHAR" and c.role != "customer_id"],
+        [c.name for c in info.columns if type_class(c.type) == "text" and c.role != "customer_id"],
     )
 
 
 def choices_section(table: str, numeric: list[str], text: list[str]) -> None:
     st.subheader("Features for segmentation")
-    frame = sample_of(table, str(ws.table(table).loaded_at))
-    default = default_config(frame, [c for c in BEHAVIOURAL_FEATURES if c in numeric] or None)
-    saved = PrepConfig.from_dict(state["segment_prep"].get(table) or default.to_dict())
-    features = st.multiselect(
-        "Numeric features",
-        numeric,
-        default=list(saved.features),
-        key=f"prep_features_{table}",
-        help="Default: the behavioural features, log + standard scaling.",
-    )
-    categorical = st.multiselect(
-        "Categorical features (opt-in)",
-        text,
-        default=list(saved.categorical),
-        key=f"prep_cat_{table}",
-        help="One-hot encoded, rare categories grouped; they often dominate distances.",
-    )
-    log = st.multiselect(
-        "Log scale (log1p)",
-        features,
-        key=f"prep_log_{table}",
-        default=[c for c in saved.log if c in features],
-        help="Suggested for skewed, non-negative features.",
-    )
-    a, b, c = st.columns(3)
-    scaler = a.selectbox(
-        "Scaler", SCALERS, index=SCALERS.index(saved.scaler), key=f"prep_scaler_{table}"
-    )
-    impute = b.selectbox(
-        "Fill missing values with",
-        IMPUTERS,
-        index=IMPUTERS.index(saved.impute),
-        key=f"prep_impute_{table}",
-    )
-    clip_names = list(CLIPS)
-    clip = c.selectbox(
-        "Clip extremes",
-        clip_names,
-        key=f"prep_clip_{table}",
-        index=list(CLIPS.values()).index(saved.clip) if saved.clip in CLIPS.values() else 0,
-    )
-    indicator = st.checkbox(
-        "Add a missing-value indicator", value=saved.missing_indicator, key=f"prep_ind_{table}"
-    )
-    chosen = [*features, *categorical]
-    weights = st.data_editor(
-        {"feature": chosen, "weight": [float(saved.weights.get(f, 1.0)) for f in chosen]},
-        key=f"prep_weights_{table}",
-        disabled=["feature"],
-        hide_index=True,
-        column_config={
-            "weight": st.column_config.NumberColumn(
-                "Weight",
-                min_value=0.0,
-                max_value=10.0,
-                step=0.1,
-                help="Multiplies the feature after scaling: 2 counts it twice as much, 0 ignores it.",
-            )
-        },
-    )
+    saved = common.saved_prep(ws, table, numeric)
+    config = common.prep_editor(saved, numeric, text, key=f"prep_{table}")
     if st.button("Use these for segmentation", key=f"prep_save_{table}"):
-        config = PrepConfig(
-            features=tuple(features),
-            categorical=tuple(categorical),
-            log=tuple(log),
-            scaler=scaler,
-            impute=impute,
-            clip=CLIPS[clip],
-            missing_indicator=indicator,
-            weights={
-                f: w for f, w in zip(weights["feature"], weights["weight"], strict=True) if w != 1.0
-            },
-        )
         state["segment_prep"][table] = config.to_dict()
         state["segment_table"] = table
         st.success("Saved. The Segment page starts from these choices.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+from pages import common
+
+ws = common.workspace()
 tables = ws.tables()
 
 st.title("Segmentation studio")

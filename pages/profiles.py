@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import common
 from pages.common import pick_run
-from segmentation import profiles, report, runs
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
-from segmentation.naming import feature_words, rename_segments
+from segmentation.profiles import build as profiles
+from segmentation.profiles import report
+from segmentation.profiles.naming import rename_segments
+from segmentation.profiles.words import feature_words
+from segmentation.segment import runs
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 state.setdefault("profiles_names_version", 0)
 
@@ -148,6 +150,7 @@ run = pick_run(
 )
 try:
     profile = cached_profile(ws, str(ws.path), run.run_id, str(run.created_at))
+    profiles.save_segment_names(ws, profile)  # the names it generated, for "Segment N" only
     profile = profile.renamed(runs.get_run(ws, run.run_id))
 except SegmentationError as exc:
     st.error(str(exc))

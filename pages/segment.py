@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import common
 from pages.common import attempt, pick_run
-from segmentation import charts, runs
-from segmentation.algorithms import REGISTRY, Param
-from segmentation.diagnostics import UNSTABLE_BELOW
-from segmentation.preprocess import SCALERS, PrepConfig
-from segmentation.recipe import recipe_toml
+from segmentation import charts
+from segmentation.segment import runs
+from segmentation.segment.diagnostics import UNSTABLE_BELOW
+from segmentation.segment.preprocess import PrepConfig
+from segmentation.segment.recipe import recipe_toml
+from segmentation.segment.registry import REGISTRY, Param
+from segmentation.workspace import TableInfo
+from segmentation.workspace.types import is_numeric, type_class
 
-if "workspace" not in st.session_state:  # opened by its URL before app.py ran: start there
-    st.switch_page("app.py")
-ws = st.session_state["workspace"]
+ws = common.workspace()
 state = st.session_state
 state.setdefault("segment_prep", {})
 
@@ -48,36 +50,23 @@ def param_widget(p: Param, key: str):
     )
 
 
-def prep_choices(table: str, numeric: list[str]) -> PrepConfig | None:
+def prep_choices(info: TableInfo) -> PrepConfig | None:
+    """The Features page's choices for this table (or the defaults), editable here too."""
+    table = info.name
+    numeric = [c.name for c in info.columns if is_numeric(c.type) and c.role == "attribute"]
+    text = [c.name for c in info.columns if type_class(c.type) == "text" and c.role == "attribute"]
     saved = state["segment_prep"].get(table)
     with st.expander("Features and transforms", expanded=False):
         st.caption(
             "Carried from the Features page; by default the behavioural features with "
             "log + standard scaling."
         )
-        base = PrepConfig.from_dict(saved) if saved else None
-        chosen = st.multiselect(
-            "Features",
-            numeric,
-            key=f"seg_feat_{table}",
-            default=[f for f in (base.features if base else []) if f in numeric],
+        config = common.prep_editor(
+            common.saved_prep(ws, table, numeric), numeric, text, key=f"seg_prep_{table}"
         )
-        log = st.multiselect(
-            "Log scale",
-            chosen,
-            key=f"seg_log_{table}",
-            default=[f for f in (base.log if base else []) if f in chosen],
-        )
-        scaler = st.selectbox(
-            "Scaler",
-            SCALERS,
-            key=f"seg_scaler_{table}",
-            index=SCALERS.index(base.scaler) if base else 0,
-        )
-    if not chosen:
-        return None  # the default preparation
-    extra = {k: v for k, v in (saved or {}).items() if k not in ("features", "log", "scaler")}
-    return PrepConfig.from_dict({**extra, "features": chosen, "log": log, "scaler": scaler})
+    if not saved and config == common.saved_prep(ws, table, numeric):
+        return None  # the default preparation, chosen by the library from all the data
+    return config if config.features or config.categorical else None
 
 
 def sweep_section(table: str, prep: PrepConfig | None) -> None:
@@ -229,13 +218,9 @@ if not tables:
         "with one row per customer on the **Data** page)."
     )
     st.stop()
-names = [t.name for t in tables]
-if state.get("segment_table") not in names:
-    state["segment_table"] = names[-1]
-table = st.selectbox("Customer table", names, key="segment_table", width=420)
-info = next(t for t in tables if t.name == table)
-numeric = [c.name for c in info.columns if c.type in ("BIGINT", "DOUBLE") and c.role == "attribute"]
-prep = prep_choices(table, numeric)
+info = common.pick_table(tables, "Customer table", "segment_table")
+table = info.name
+prep = prep_choices(info)
 sweep_section(table, prep)
 run_section(table, prep)
 if runs.list_runs(ws):

@@ -44,3 +44,11 @@ def param_error(name: str, rule: str, value: object) -> InvalidParameterError:
     "The 'n_clusters' parameter must be an int in the range [2, 50]. Got 0 instead."
     """
     return InvalidParameterError(f"The {name!r} parameter must be {rule}. Got {value!r} instead.")
+
+
+class QueryError(SegmentationError, RuntimeError):
+    """The workspace could not run a statement: a DuckDB error translated at the connection."""
+
+
+class FileError(SegmentationError, OSError):
+    """A file could not be read or written."""

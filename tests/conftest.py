@@ -29,25 +29,6 @@ def shared_data() -> Path:
     return _skip_unless(SHARED)
 
 
-def sample_run_workspace(folder: Path) -> Path:
-    """A closed workspace in ``folder`` with the sample data (1,500 customers, seed 11), the
-    feature table ``feat`` and a k-means run r1 (k=5)."""
-    from segmentation import runs
-    from segmentation.features import build_features
-    from segmentation.ingest import ingest_file
-    from segmentation.sample import write_sample
-    from segmentation.workspace import open_workspace
-
-    write_sample(folder, customers=1500, seed=11)
-    path = folder / "ws.duckdb"
-    ws = open_workspace(path)
-    ingest_file(ws, folder / "transactions.csv", table="tx")
-    build_features(ws, "tx", name="feat")
-    runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
-    ws.close()
-    return path
-
-
 @pytest.fixture
 def workspace_path(tmp_path: Path) -> Path:
     """A path for a fresh workspace file (not created yet)."""
@@ -60,3 +41,100 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# -- explore: one sample workspace for tests/explore and tests/charts (the tests only add to it) --
+@pytest.fixture(scope="session")
+def explore_sample_dir(tmp_path_factory) -> Path:
+    """The sample files of 600 customers (seed 3)."""
+    from segmentation.demo.sample import write_sample
+
+    out = tmp_path_factory.mktemp("explore_sample")
+    write_sample(out, customers=600, seed=3)
+    return out
+
+
+def _explore_workspace(path: Path, sample_dir: Path):
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.workspace import open_workspace
+
+    ws = open_workspace(path)
+    ingest_file(ws, sample_dir / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat")
+    return ws
+
+
+@pytest.fixture(scope="session")
+def explore_workspace(explore_sample_dir) -> Callable[[Path], object]:
+    """``explore_workspace(path)``: an open workspace at ``path`` with the sample transactions
+    ``tx`` and their features ``feat`` (for tests that change or close it)."""
+    return lambda path: _explore_workspace(path, explore_sample_dir)
+
+
+@pytest.fixture(scope="session")
+def explore_ws(tmp_path_factory, explore_sample_dir):
+    """The shared explore workspace (tests may add runs and audiences to it)."""
+    ws = _explore_workspace(tmp_path_factory.mktemp("explore_ws") / "ws.duckdb", explore_sample_dir)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def explore_run(explore_ws):
+    """A k-means run (k=4, seed 1) of the explore workspace."""
+    from segmentation.segment import runs
+
+    return runs.run_segmentation(explore_ws, "feat", params={"n_clusters": 4}, seed=1)
+
+
+@pytest.fixture(scope="session")
+def explore_pca(explore_ws, explore_run):
+    from segmentation.explore.project import project
+
+    return project(explore_ws, explore_run.run_id, "pca")
+
+
+@pytest.fixture(scope="session")
+def explore_umap(explore_ws, explore_run):
+    from segmentation.explore.project import project
+
+    return project(explore_ws, explore_run.run_id, "umap", sample=200, n_neighbors=8, seed=2)
+
+
+# -- profiles: one sample workspace for tests/profiles and tests/charts ------------------------
+@pytest.fixture(scope="session")
+def profiles_sample_dir(tmp_path_factory) -> Path:
+    """The sample files of 1,500 customers (seed 11)."""
+    from segmentation.demo.sample import write_sample
+
+    out = tmp_path_factory.mktemp("profiles_sample")
+    write_sample(out, customers=1500, seed=11)
+    return out
+
+
+@pytest.fixture(scope="session")
+def profiles_ws(tmp_path_factory, profiles_sample_dir):
+    """A workspace with the sample transactions ``tx`` and features ``feat`` (tests add runs)."""
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.workspace import open_workspace
+
+    ws = open_workspace(tmp_path_factory.mktemp("profiles_ws") / "ws.duckdb")
+    ingest_file(ws, profiles_sample_dir / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def profiles_kmeans(profiles_ws):
+    """A k-means run (k=5) and its profile, its generated names saved; tests that rename use
+    runs of their own."""
+    from segmentation.profiles.build import build_profile, save_segment_names
+    from segmentation.segment import runs
+
+    run = runs.run_segmentation(profiles_ws, "feat", params={"n_clusters": 5})
+    profile = build_profile(profiles_ws, run.run_id)
+    save_segment_names(profiles_ws, profile)
+    return profile

@@ -1,5 +1,5 @@
 import pytest
-from test_app import make_app
+from helpers import make_app
 
 from segmentation.access import configured_password, is_local, password_matches
 

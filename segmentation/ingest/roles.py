@@ -1,0 +1,236 @@
+"""Column roles and table kinds: guessed from names and values, editable by the user."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..errors import InvalidParameterError
+
+ROLES = (
+    "customer_id",
+    "order_id",
+    "timestamp",
+    "amount",
+    "quantity",
+    "unit_price",
+    "product",
+    "category",
+    "country",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "zip",
+    "attribute",
+)
+# Roles whose values are identifiers or personal data: stored as text exactly as written.
+TEXT_ROLES = (
+    "customer_id",
+    "order_id",
+    "product",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "zip",
+)
+PERSONAL_ROLES = ("email", "phone", "first_name", "last_name", "zip")
+
+# Normalized column names (lower-case, letters and digits only) that point to a role, best first.
+_NAME_HINTS: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customerid",
+        "custid",
+        "customerno",
+        "customernumber",
+        "customer",
+        "clientid",
+        "client",
+        "userid",
+        "memberid",
+        "accountid",
+        "shopperid",
+        "buyerid",
+        "contactid",
+    ),
+    "order_id": (
+        "invoiceno",
+        "invoice",
+        "invoiceid",
+        "invoicenumber",
+        "orderid",
+        "orderno",
+        "ordernumber",
+        "order",
+        "transactionid",
+        "receiptid",
+        "receipt",
+        "basketid",
+    ),
+    "timestamp": (
+        "invoicedate",
+        "orderdate",
+        "purchasedate",
+        "transactiondate",
+        "timestamp",
+        "datetime",
+        "date",
+        "orderedat",
+        "createdat",
+        "time",
+        "saledate",
+    ),
+    "amount": (
+        "amount",
+        "dollarvalue",
+        "revenue",
+        "sales",
+        "salesamount",
+        "total",
+        "totalamount",
+        "linetotal",
+        "value",
+        "spend",
+        "netamount",
+        "grossamount",
+        "price_total",
+        "ordervalue",
+    ),
+    "quantity": ("quantity", "qty", "numberofcds", "units", "unitssold", "items", "itemcount"),
+    "unit_price": ("unitprice", "price", "itemprice", "priceeach", "unitcost"),
+    "product": ("stockcode", "sku", "productid", "productcode", "itemid", "product", "item"),
+    "category": ("category", "productcategory", "department", "categoryname", "productline"),
+    "country": ("country", "countrycode", "region", "market", "nation"),
+    "email": ("email", "emailaddress", "mail", "eMail".lower()),
+    "phone": ("phone", "phonenumber", "mobile", "telephone", "tel", "cell", "mobilephone"),
+    "first_name": ("firstname", "fname", "givenname", "forename"),
+    "last_name": ("lastname", "lname", "surname", "familyname"),
+    "zip": ("zip", "zipcode", "postcode", "postalcode", "plz"),
+}
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case letters and digits only: 'Customer ID' -> 'customerid'."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What role guessing needs to know about a column (from a sample of its values)."""
+
+    name: str
+    type: str  # final DuckDB type
+    distinct_ratio: float  # distinct non-missing values / non-missing values
+    share_email: float = 0.0  # values that look like an email
+    share_phone: float = 0.0  # values that look like a phone number
+    leading_zeros: bool = False
+    generic_name: bool = False  # column_1, column_2 ...: the file had no header
+    whole_floats: bool = False  # every value looks like 17850.0
+
+
+def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
+    """Column name -> role. Each role other than 'attribute' goes to at most one column."""
+    roles: dict[str, str] = {}
+    taken: set[str] = set()
+
+    def give(col: ColumnFacts, role: str) -> None:
+        if role not in taken and col.name not in roles and _fits(col, role):
+            roles[col.name] = role
+            taken.add(role)
+
+    for role, hints in _NAME_HINTS.items():
+        for hint in hints:
+            for col in columns:
+                if normalize_name(col.name) == hint:
+                    give(col, role)
+    for role, hints in _NAME_HINTS.items():  # looser: a longer name that starts or ends so
+        for col in columns:
+            norm = normalize_name(col.name)
+            if any(len(h) >= 6 and (norm.startswith(h) or norm.endswith(h)) for h in hints):
+                give(col, role)
+    for col in columns:  # by values
+        if col.share_email >= 0.8:
+            give(col, "email")
+        elif col.share_phone >= 0.8 and col.type == "VARCHAR":
+            give(col, "phone")
+    _guess_unnamed(columns, give)
+    return {c.name: roles.get(c.name, "attribute") for c in columns}
+
+
+def _guess_unnamed(columns: list[ColumnFacts], give) -> None:
+    """Fill customer_id / timestamp / amount / quantity from values alone (files without header)."""
+    for col in columns:
+        if normalize_name(col.name) == "id":
+            give(col, "customer_id")
+    if not all(c.generic_name for c in columns):
+        return
+    for col in columns:
+        if col.type in ("VARCHAR", "BIGINT") and col.distinct_ratio < 0.9:
+            give(col, "customer_id")
+            break
+    for col in columns:
+        if col.type in ("DATE", "TIMESTAMP"):
+            give(col, "timestamp")
+    for col in reversed(columns):
+        if col.type == "DOUBLE":
+            give(col, "amount")
+            break
+    for col in columns:
+        if col.type == "BIGINT":
+            give(col, "quantity")
+
+
+def _fits(col: ColumnFacts, role: str) -> bool:
+    numeric = col.type in ("BIGINT", "DOUBLE", "HUGEINT", "INTEGER", "DECIMAL")
+    if role == "timestamp":
+        return col.type in ("DATE", "TIMESTAMP")
+    if role in ("amount", "quantity", "unit_price"):
+        return numeric
+    if role in ("customer_id", "order_id", "zip", "phone"):
+        return col.type in ("VARCHAR", "BIGINT") or (col.type == "DOUBLE" and col.whole_floats)
+    if role in ("product", "category", "country", "first_name", "last_name"):
+        return col.type == "VARCHAR"
+    if role == "email":
+        return col.type == "VARCHAR" and col.share_email >= 0.5
+    return True
+
+
+def guess_kind(rows: int, customer_rows: int, distinct_customers: int, has_timestamp: bool) -> str:
+    """'transactions' when customers repeat, else 'customers'.
+
+    >>> guess_kind(rows=1000, customer_rows=1000, distinct_customers=300, has_timestamp=True)
+    'transactions'
+    """
+    if customer_rows and distinct_customers < 0.95 * customer_rows:
+        return "transactions"
+    if not customer_rows and has_timestamp and rows > 0:
+        return "transactions"
+    return "customers"
+
+
+def check_roles(roles: Mapping[str, str], columns: list[str]) -> dict[str, str]:
+    """Validate a column -> role mapping edited by a user; returns it complete."""
+    unknown_cols = [c for c in roles if c not in columns]
+    if unknown_cols:
+        raise InvalidParameterError(
+            f"Unknown column(s) {', '.join(map(repr, unknown_cols))}; the table has "
+            f"{', '.join(map(repr, columns))}."
+        )
+    bad = {c: r for c, r in roles.items() if r not in ROLES}
+    if bad:
+        col, role = next(iter(bad.items()))
+        raise InvalidParameterError(
+            f"The role of column {col!r} must be one of {', '.join(ROLES)}. Got {role!r} instead."
+        )
+    full = {c: roles.get(c, "attribute") for c in columns}
+    seen: dict[str, str] = {}
+    for col, role in full.items():
+        if role != "attribute" and role in seen:
+            raise InvalidParameterError(
+                f"The role {role!r} is given to two columns, {seen[role]!r} and {col!r}; "
+                "give it to one and set the other to 'attribute'."
+            )
+        seen[role] = col
+    return full

@@ -1,0 +1,263 @@
+"""Readable rules for a run's segments, from a shallow decision tree.
+
+A decision tree of depth at most :data:`MAX_DEPTH` learns to predict each customer's segment
+from the unscaled features; scikit-learn fits only the tree, on a seeded sample. Its thresholds
+are rounded for reading (whole numbers for integer columns, three significant digits
+otherwise), and the rounded tree is then evaluated on every customer in SQL: its accuracy is the
+rules' ``fidelity``, and each segment's precision and recall are those of its leaves.
+
+>>> rules = segment_rules(ws, "r1")  # doctest: +SKIP
+>>> rules.fidelity >= 0.85, rules.rules[1][0]  # doctest: +SKIP
+(True, 'orders >= 5 and days since last order <= 30')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..features.summaries import numeric_columns
+from ..segment.runs import Run, get_run
+from ..workspace import META, Workspace, quote_ident
+from ..workspace.types import is_integer
+from .rundata import customer_sample, profile_features, run_features, run_table
+from .words import feature_words, is_rate
+
+MAX_DEPTH = 3  # rules stay readable: at most three conditions each
+
+
+# -- rules -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rules:
+    """The readable rules of a run: per segment its rule texts, precision and recall."""
+
+    fidelity: float
+    rules: dict[int, list[str]]
+    precision: dict[int, float]
+    recall: dict[int, float]
+    features: list[str]
+    sample_size: int
+
+
+def segment_rules(
+    ws: Workspace,
+    run_id: str,
+    *,
+    features: list[str] | None = None,
+    sample: int = 50_000,
+    seed: int = 0,
+    fill: pd.Series | None = None,
+    data: pd.DataFrame | None = None,
+) -> Rules:
+    """Rules in plain words from a decision tree (depth <= 3) that predicts each segment.
+
+    The tree is fitted on a seeded sample of the unscaled features (missing values filled with
+    everyone's median), its thresholds are rounded for reading, and the rounded tree is then
+    evaluated on every customer in SQL: ``fidelity`` is its accuracy, and each segment's
+    precision and recall are those of its rules (the tree's leaves that predict it).
+    """
+    run = get_run(ws, run_id)
+    table, id_sql = run_table(ws, run)
+    features = features or rule_features(ws, run)
+    frame = (
+        data
+        if data is not None
+        else customer_sample(ws, run_id, features, sample=sample, seed=seed)
+    )
+    if fill is None:
+        fill = frame[features].median()
+    fill = fill.reindex(features).fillna(0.0)
+    X = frame[features].astype(float).fillna(fill).to_numpy()
+    y = frame["segment_id"].to_numpy()
+    tree = _best_tree(X, y, seed)
+    integer = {c.name for c in ws.table(table).columns if is_integer(c.type)}
+    nodes = _rounded_nodes(tree, features, integer)
+    case_sql, case_params = _case_sql(nodes, 0, features, fill)
+    counts = ws.query(
+        f"SELECT a.segment_id, {case_sql} AS predicted, count(*) FROM {META}.assignments a "
+        f"JOIN {quote_ident(table)} f ON a.customer_id = {id_sql} WHERE a.run_id = ? "
+        "GROUP BY ALL",
+        [*case_params, run_id],
+    )
+    return _measured(counts, _leaf_rules(nodes, features, integer), features, len(y))
+
+
+def _measured(
+    counts: list[tuple], texts: dict[int, list[str]], features: list[str], sample_size: int
+) -> Rules:
+    """The rules with their fidelity, precision and recall, from the counts of (segment,
+    predicted segment) over every customer."""
+    total = sum(int(c) for _, _, c in counts) or 1
+    correct = {int(s): int(c) for s, p, c in counts if int(s) == int(p)}
+    actual: dict[int, int] = {}
+    predicted: dict[int, int] = {}
+    for s, p, c in counts:
+        actual[int(s)] = actual.get(int(s), 0) + int(c)
+        predicted[int(p)] = predicted.get(int(p), 0) + int(c)
+    return Rules(
+        fidelity=sum(correct.values()) / total,
+        rules={s: texts.get(s, []) for s in actual},
+        precision={
+            s: correct.get(s, 0) / predicted[s] if predicted.get(s) else 0.0 for s in actual
+        },
+        recall={s: correct.get(s, 0) / actual[s] for s in actual},
+        features=list(features),
+        sample_size=sample_size,
+    )
+
+
+def _best_tree(X: np.ndarray, y: np.ndarray, seed: int):
+    """The more accurate of an entropy and a gini tree of depth <= 3 (entropy on ties)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    best, best_score = None, -1.0
+    for criterion in ("entropy", "gini"):
+        tree = DecisionTreeClassifier(
+            max_depth=MAX_DEPTH,
+            criterion=criterion,
+            min_samples_leaf=max(1, len(y) // 200),
+            random_state=seed,
+        ).fit(X, y)
+        score = tree.score(X, y)
+        if score > best_score:
+            best, best_score = tree, score
+    return best
+
+
+def rule_features(ws: Workspace, run: Run) -> list[str]:
+    """The features the run was made from (numeric), else the profile's features."""
+    info = ws.table(run.table)
+    numeric = set(numeric_columns(ws, run.table)) - {info.roles.get("customer_id")}
+    chosen = [c for c in run_features(run) if c in numeric]
+    return chosen or profile_features(ws, run)
+
+
+# -- the rounded tree: its SQL and its rules in words ------------------------------------------
+@dataclass(frozen=True)
+class _Node:
+    feature: int  # -1 for a leaf
+    threshold: float  # rounded: the rule reads "<= threshold" (left) or "> threshold" (right)
+    left: int
+    right: int
+    label: int  # the segment a leaf predicts
+    weight: float  # sampled customers of that segment in the leaf (orders a segment's rules)
+
+
+def _rounded_nodes(tree, features: list[str], integer: set[str]) -> list[_Node]:
+    t = tree.tree_
+    nodes = []
+    for i in range(t.node_count):
+        counts = t.value[i][0] * t.n_node_samples[i] / max(t.value[i][0].sum(), 1e-12)
+        best = int(np.argmax(counts))
+        if t.children_left[i] == -1:
+            nodes.append(_Node(-1, 0.0, -1, -1, int(tree.classes_[best]), float(counts[best])))
+            continue
+        feature = features[t.feature[i]]
+        threshold = float(t.threshold[i])
+        rounded = math.floor(threshold) if feature in integer else _round_sig(threshold, 3)
+        nodes.append(
+            _Node(
+                int(t.feature[i]), rounded, int(t.children_left[i]), int(t.children_right[i]), 0, 0
+            )
+        )
+    return nodes
+
+
+def _round_sig(value: float, digits: int) -> float:
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def _uniform(nodes: list[_Node], i: int) -> int | None:
+    """The segment every leaf under node ``i`` predicts, or None when they differ."""
+    node = nodes[i]
+    if node.feature < 0:
+        return node.label
+    left, right = _uniform(nodes, node.left), _uniform(nodes, node.right)
+    return left if left is not None and left == right else None
+
+
+def _case_sql(
+    nodes: list[_Node], i: int, features: list[str], fill: pd.Series
+) -> tuple[str, list[Any]]:
+    node = nodes[i]
+    label = _uniform(nodes, i)
+    if label is not None:
+        return str(int(label)), []
+    name = features[node.feature]
+    left, left_params = _case_sql(nodes, node.left, features, fill)
+    right, right_params = _case_sql(nodes, node.right, features, fill)
+    sql = (
+        f"CASE WHEN coalesce(CAST(f.{quote_ident(name)} AS DOUBLE), ?) <= ? "
+        f"THEN {left} ELSE {right} END"
+    )
+    return sql, [float(fill[name]), float(node.threshold), *left_params, *right_params]
+
+
+def _leaf_rules(nodes: list[_Node], features: list[str], integer: set[str]) -> dict[int, list[str]]:
+    """Each segment's leaves as plain-word rules, the leaf holding most of it first."""
+    found: list[tuple[int, float, str]] = []
+
+    def walk(i: int, bounds: dict[str, tuple[float | None, float | None]]) -> None:
+        node = nodes[i]
+        label = _uniform(nodes, i)
+        if label is not None:  # a split whose two sides predict the same segment reads as one
+            found.append((label, _weight(nodes, i, label), _rule_text(bounds, integer)))
+            return
+        name = features[node.feature]
+        low, high = bounds.get(name, (None, None))
+        upper = node.threshold if high is None else min(high, node.threshold)
+        lower = node.threshold if low is None else max(low, node.threshold)
+        walk(node.left, {**bounds, name: (low, upper)})
+        walk(node.right, {**bounds, name: (lower, high)})
+
+    walk(0, {})
+    out: dict[int, list[str]] = {}
+    for label, _, text in sorted(found, key=lambda x: (x[0], -x[1], x[2])):
+        out.setdefault(label, []).append(text)
+    return out
+
+
+def _weight(nodes: list[_Node], i: int, label: int) -> float:
+    node = nodes[i]
+    if node.feature < 0:
+        return node.weight if node.label == label else 0.0
+    return _weight(nodes, node.left, label) + _weight(nodes, node.right, label)
+
+
+def _rule_text(bounds: dict[str, tuple[float | None, float | None]], integer: set[str]) -> str:
+    """``recency <= 30 days and orders >= 5`` from (lower, upper] bounds per feature."""
+    if not bounds:
+        return "every customer"
+    parts = []
+    for feature, (low, high) in bounds.items():
+        words = feature_words(feature)
+        if feature in integer:
+            first = None if low is None else int(low) + 1
+            last = None if high is None else int(high)
+            if first is not None and last is not None:
+                parts.append(
+                    f"{words} = {last:,}" if first == last else f"{words} {first:,} to {last:,}"
+                )
+            elif first is not None:
+                parts.append(f"{words} >= {first:,}")
+            else:
+                parts.append(f"{words} <= {last:,}")
+        else:
+            text = [f"> {_threshold(feature, low)}"] if low is not None else []
+            text += [f"<= {_threshold(feature, high)}"] if high is not None else []
+            parts.append(f"{words} {' and '.join(text)}")
+    return " and ".join(parts)
+
+
+def _threshold(feature: str, value: float) -> str:
+    if is_rate(feature):
+        return f"{value * 100:.3g}%"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"

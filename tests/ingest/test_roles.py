@@ -1,0 +1,123 @@
+"""Column roles of segmentation.ingest.roles: guessed on every file of ../shared/data (which
+loads with its rows and ids intact), and checked when a user sets them."""
+
+import pytest
+
+from segmentation.errors import InvalidParameterError
+from segmentation.ingest.load import ingest_file
+from segmentation.ingest.roles import check_roles
+from segmentation.workspace import open_workspace
+
+
+@pytest.fixture
+def ws(workspace_path):
+    return open_workspace(workspace_path)
+
+
+@pytest.fixture
+def shared(shared_file):
+    return shared_file
+
+
+@pytest.mark.parametrize(
+    ("rel", "rows", "kind"),
+    [
+        ("online_retail/online-retail-dataset.csv", 541_909, "transactions"),
+        ("online_retail/by-day/2010-12-01.csv", 3_108, "transactions"),
+        ("cdnow/CDNOW_master.txt", 69_659, "transactions"),
+        ("cdnow/CDNOW_sample.txt", 6_919, "transactions"),
+        ("customer_personality/marketing_campaign.csv", 2_240, "customers"),
+        ("mall_customers/Mall_Customers.csv", 200, "customers"),
+    ],
+)
+def test_shared_files_load_with_all_rows(ws, shared, rel, rows, kind):
+    info = ingest_file(ws, shared(rel))
+    assert info.rows == rows
+    assert info.kind == kind
+    assert ws.query(f'SELECT count(*) FROM "{info.name}"') == [(rows,)]
+    assert "customer_id" in info.roles
+    assert not [w for w in info.warnings if "skipped" in w]
+
+
+def test_online_retail_keeps_customer_ids_as_users_know_them(ws, shared):
+    info = ingest_file(ws, shared("online_retail/online-retail-dataset.csv"))
+    assert info.roles == {
+        "order_id": "InvoiceNo",
+        "product": "StockCode",
+        "quantity": "Quantity",
+        "timestamp": "InvoiceDate",
+        "unit_price": "UnitPrice",
+        "customer_id": "CustomerID",
+        "country": "Country",
+    }
+    assert info.column("CustomerID").type == "VARCHAR"
+    ids = ws.query(
+        'SELECT DISTINCT "CustomerID" FROM online_retail_dataset '
+        "WHERE \"CustomerID\" IN ('17850', '17850.0', '12346')"
+    )
+    assert sorted(ids) == [("12346",), ("17850",)]
+    assert info.quality["rows_without_customer_id"] == 135_080
+    assert info.quality["negative_quantities"] == 10_624
+    assert ws.query(
+        'SELECT count(DISTINCT "InvoiceNo") FROM online_retail_dataset '
+        "WHERE \"InvoiceNo\" LIKE 'C%'"
+    ) == [(3_836,)]
+    revenue = ws.query('SELECT round(sum("Quantity" * "UnitPrice"), 2) FROM online_retail_dataset')
+    assert revenue == [(9_747_747.93,)]
+
+
+def test_cdnow_whitespace_columns_and_zero_padded_ids(ws, shared):
+    info = ingest_file(ws, shared("cdnow/CDNOW_master.txt"))
+    assert [c.name for c in info.columns] == [
+        "customer_id",
+        "date",
+        "number_of_cds",
+        "dollar_value",
+    ]
+    assert info.options["delimiter"] == "whitespace"
+    assert info.column("date").type == "DATE"
+    assert info.options["date_formats"]["date"] == "%Y%m%d"
+    first = ws.query("SELECT customer_id, date::VARCHAR, dollar_value FROM cdnow_master LIMIT 1")
+    assert first == [("00001", "1997-01-01", 11.77)]
+    assert ws.query("SELECT count(DISTINCT customer_id) FROM cdnow_master") == [(23_570,)]
+    assert ws.query("SELECT count(*) FROM cdnow_master WHERE dollar_value = 0") == [(80,)]
+
+
+def test_cdnow_sample_without_header_gets_roles_from_values(ws, shared):
+    info = ingest_file(ws, shared("cdnow/CDNOW_sample.txt"))
+    assert [c.name for c in info.columns] == [f"column_{i}" for i in range(1, 6)]
+    assert info.roles["customer_id"] == "column_1"
+    assert info.roles["timestamp"] == "column_3"
+    assert info.roles["amount"] == "column_5"
+    assert ws.query("SELECT column_1, column_2 FROM cdnow_sample LIMIT 1") == [("00004", "0001")]
+
+
+def test_marketing_campaign_tabs_dates_and_constants(ws, shared):
+    info = ingest_file(ws, shared("customer_personality/marketing_campaign.csv"))
+    assert info.options["delimiter"] == "\t"
+    assert info.roles["customer_id"] == "ID"
+    assert info.column("Dt_Customer").type == "DATE"
+    assert info.options["date_formats"]["Dt_Customer"] == "%d-%m-%Y"
+    assert info.column("Income").type in ("BIGINT", "DOUBLE")
+    income = next(c for c in info.quality["per_column"] if c["name"] == "Income")
+    assert income["missing"] == 24
+    assert set(info.quality["constant_columns"]) == {"Z_CostContact", "Z_Revenue"}
+
+
+def test_mall_customers_names_with_symbols_and_padded_ids(ws, shared):
+    info = ingest_file(ws, shared("mall_customers/Mall_Customers.csv"))
+    names = [c.name for c in info.columns]
+    assert names == ["CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
+    assert info.roles == {"customer_id": "CustomerID"}
+    assert ws.query('SELECT "CustomerID", "Annual Income (k$)" FROM mall_customers LIMIT 1') == [
+        ("0001", 15)
+    ]
+
+
+def test_check_roles_refuses_a_role_given_to_two_columns():
+    assert check_roles({"id": "customer_id"}, ["id", "x"]) == {
+        "id": "customer_id",
+        "x": "attribute",
+    }
+    with pytest.raises(InvalidParameterError, match="given to two columns"):
+        check_roles({"a": "customer_id", "b": "customer_id"}, ["a", "b"])
