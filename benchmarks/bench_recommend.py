@@ -76,10 +76,10 @@ def child_synthetic(method: str, customers: int, products: int) -> dict:
 
 def child_retail(folder: str, method: str) -> dict:
     from benchmarks.harness import self_peak_mb
-    from segmentation import runs
-    from segmentation.features import build_features
-    from segmentation.ingest import ingest_file
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
     from segmentation.recommend import recommend
+    from segmentation.segment import runs
     from segmentation.workspace import open_workspace
 
     path = Path(folder) / "retail.duckdb"

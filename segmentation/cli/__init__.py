@@ -8,4 +8,4 @@ Modules import heavy libraries inside their command functions only, so `segment 
 quick.
 """
 
-MODULES = ("ingest", "features", "segment", "explore", "profiles", "export", "bench")
+MODULES = ("ingest", "features", "segment", "explore", "profiles", "recommend", "export", "bench")

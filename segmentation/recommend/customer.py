@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TableNotFoundError
-from ..profiles import profile_features
-from ..roles import PERSONAL_ROLES
-from ..runs import customer_frame, get_run, prepared_matrix
+from ..ingest.roles import PERSONAL_ROLES
+from ..profiles.rundata import profile_features
+from ..segment.inputs import customer_frame
+from ..segment.runs import get_run, prepared_matrix
 from ..workspace import META, Workspace, quote_ident
 from . import store
 from .source import purchase_lines
@@ -248,7 +249,7 @@ def _predictions(ws: Workspace, run, customer_id: str) -> dict[str, Any] | None:
 
 
 def _source_id(ws: Workspace, run) -> tuple[str, str]:
-    from ..features import customer_id_sql
+    from ..features.sql import customer_id_sql
 
     info = ws.table(run.table)
     if (

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, TableNotFoundError, param_error
-from ..runs import get_run
+from ..segment.runs import get_run
 from ..workspace import Workspace
 from . import store
 from .evaluate import Evaluation, K, evaluate

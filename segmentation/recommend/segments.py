@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import InvalidParameterError, param_error
-from ..runs import get_run
+from ..segment.runs import get_run
 from ..workspace import META, Workspace
 from .source import MissingRoleError, purchase_lines
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidParameterError, SegmentationError
-from ..features import customer_id_sql
-from ..runs import Run, get_run
+from ..features.sql import customer_id_sql
+from ..segment.runs import get_run
+from ..segment.store import Run
 from ..workspace import META, TableInfo, Workspace, quote_ident
 
 DESCRIPTION_NAMES = ("description", "product_name", "product_description", "item_name", "title")

@@ -64,8 +64,19 @@ class RecommendationSet:
             "customers": self.customers,
             "products": self.products,
             "fallback_customers": self.fallback_customers,
-            "evaluation": self.evaluation,
+            "evaluation": _issue_evaluation(self.evaluation),
         }
+
+
+_EVALUATION_KEYS = ("customers", "hit_rate", "precision", "recall", "map", "baselines")
+
+
+def _issue_evaluation(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The evaluation as ``segment recommend --json`` prints it (at 10): customers, the four
+    figures and the baselines' four figures."""
+    if evaluation is None:
+        return None
+    return {k: evaluation[k] for k in _EVALUATION_KEYS}
 
 
 def save_set(ws: Workspace, meta: dict[str, Any], rows: pd.DataFrame, texts: pd.DataFrame):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import InvalidParameterError, param_error
-from ..runs import get_run
+from ..segment.runs import get_run
 from ..workspace import META, Workspace
 from .segments import check_segment
 from .source import purchase_lines

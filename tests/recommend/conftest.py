@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from segmentation import runs
-from segmentation.features import build_features
-from segmentation.ingest import ingest_file
+from segmentation.features.build import build_features
+from segmentation.ingest.load import ingest_file
+from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -81,3 +81,20 @@ def test_stored_predictions_are_shown(bundles):
     p = customer_view(bundles, "r1", "c0001").predictions
     assert p["prediction_id"] == "p1" and p["p_alive"] == 0.8 and p["clv_high"] == 40
     assert customer_view(bundles, "r1", "c0002").predictions is None
+
+
+def test_the_rule_that_covers_a_customer_is_the_profiles_own(retail):
+    from segmentation.profiles.build import build_profile
+
+    profile = build_profile(retail, "r1")
+    frame = retail.query_df(
+        "SELECT f.*, a.segment_id AS assigned FROM feat f JOIN _seg.assignments a "
+        "ON a.customer_id = f.customer_id AND a.run_id = 'r1'"
+    )
+    placed = [profile.rule_for(row) for row in frame.to_dict("records")]
+    agree = sum(p[0] == s for p, s in zip(placed, frame["assigned"], strict=True)) / len(frame)
+    assert agree == pytest.approx(profile.fidelity)  # the same tree the SQL checked
+    texts = {s.segment_id: s.rules for s in profile.segments}
+    assert all(text in texts[sid] for sid, text in placed)
+    view = customer_view(retail, "r1", "12347", rule_of=profile.rule_for)
+    assert view.rule in texts[view.rule_segment]
