@@ -124,7 +124,7 @@ def customer_view(
         recommendations=recs,
         recommendation_id=rid,
         predictions=_predictions(ws, run, customer_id),
-        personal_fields=sorted(_personal_columns(ws, run)),
+        personal_fields=sorted((_personal_source(ws, run) or ("", "", {}))[2]),
     )
 
 
@@ -138,14 +138,13 @@ def runs_of_customer(ws: Workspace, customer_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def reveal_personal(ws: Workspace, run_id: str, customer_id: str) -> dict[str, str]:
-    """The customer's personal fields (role -> value) from the run's source table; call only
-    when the user asked to see them. Nothing is logged."""
-    run = get_run(ws, run_id)
-    columns = _personal_columns(ws, run)
-    if not columns:
+def reveal_personal(ws: Workspace, run_id: str, customer_id: str) -> dict[str, str | None]:
+    """The customer's personal fields (role -> value); call only when the user asked to see
+    them. Nothing is logged."""
+    found = _personal_source(ws, get_run(ws, run_id))
+    if found is None:
         return {}
-    table, id_sql = _source_id(ws, run)
+    table, id_sql, columns = found
     fields = ", ".join(f"any_value({quote_ident(c)})" for c in columns.values())
     row = ws.query(f"SELECT {fields} FROM {quote_ident(table)} WHERE {id_sql} = ?", [customer_id])
     values = row[0] if row else [None] * len(columns)
@@ -248,32 +247,19 @@ def _predictions(ws: Workspace, run, customer_id: str) -> dict[str, Any] | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def _source_id(ws: Workspace, run) -> tuple[str, str]:
+def _personal_source(ws: Workspace, run) -> tuple[str, str, dict[str, str]] | None:
+    """Where a run's customers' personal fields are: the table (the run's source, else the
+    first customer table with personal roles), its customer id SQL and role -> column."""
     from ..features.sql import customer_id_sql
 
     info = ws.table(run.table)
-    if (
-        info.kind == "features"
-        and info.options.get("source")
-        and ws.has_table(info.options["source"])
-    ):
-        source = ws.table(info.options["source"])
-        roles = dict(info.options.get("roles") or {}) | {
-            r: c for r, c in source.roles.items() if r in PERSONAL_ROLES
-        }
-    else:
-        source, roles = info, info.roles
-    types = {c.name: c.type for c in source.columns}
-    return source.name, customer_id_sql(roles["customer_id"], types[roles["customer_id"]])
-
-
-def _personal_columns(ws: Workspace, run) -> dict[str, str]:
-    info = ws.table(run.table)
-    source = info
-    if (
-        info.kind == "features"
-        and info.options.get("source")
-        and ws.has_table(info.options["source"])
-    ):
-        source = ws.table(info.options["source"])
-    return {r: c for r, c in source.roles.items() if r in PERSONAL_ROLES}
+    source = info.options.get("source") if info.kind == "features" else None
+    candidates = [ws.table(source)] if source and ws.has_table(source) else [info]
+    candidates += [t for t in ws.tables(kind="customers") if t.name != candidates[0].name]
+    for table in candidates:
+        roles = table.roles
+        personal = {r: c for r, c in roles.items() if r in PERSONAL_ROLES}
+        if personal and "customer_id" in roles:
+            kind = table.column(roles["customer_id"]).type
+            return table.name, customer_id_sql(roles["customer_id"], kind), personal
+    return None
