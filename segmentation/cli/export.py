@@ -40,6 +40,10 @@ def add_commands(sub, shared) -> None:
     )
     p.add_argument("--min-size", type=int, default=100, help="flag smaller lists (default 100)")
     p.add_argument("--value", metavar="COLUMN", help="meta: the value column (default monetary)")
+    p.add_argument(
+        "--recommendations", metavar="SET", help="add rec_1 .. rec_N from a recommendation set"
+    )
+    p.add_argument("--rec-top", type=int, metavar="N", help="how many (default: all of the set's)")
 
     def run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         from ..errors import InvalidParameterError
@@ -67,6 +71,8 @@ def add_commands(sub, shared) -> None:
             default_country=args.default_country,
             min_size=args.min_size,
             value_column=args.value,
+            recommendations=args.recommendations,
+            rec_top=args.rec_top,
             progress=shared.progress(args),
         )
         data = result.to_dict()

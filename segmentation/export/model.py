@@ -41,6 +41,8 @@ class ExportOptions:
     min_size: int = DEFAULT_MIN_SIZE
     value_column: str | None = None
     base_rate: float | None = None
+    recommendations: str | None = None  # a recommendation set (id or name): rec_1 .. rec_N
+    rec_top: int | None = None  # N (default: the set's number per customer)
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "suppression"}
