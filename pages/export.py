@@ -15,6 +15,7 @@ from segmentation.export import files as exportfiles
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
+from segmentation.recommend.store import list_sets
 
 ws = common.workspace()
 state = st.session_state
@@ -71,6 +72,15 @@ def choose(run) -> dict:
         disabled=hashed,
         help="Hashed formats have the platform's own columns.",
     )
+    sets = {} if hashed else {s.recommendation_id: s for s in list_sets(ws, run.run_id)}
+    offer = st.selectbox(
+        "Add recommendations (rec_1, rec_2, ...)",
+        [None, *sets],
+        format_func=lambda i: "No" if i is None else f"{i}: {sets[i].name} (top {sets[i].top})",
+        key=f"export_recs_{run.run_id}",
+        disabled=not sets,
+        help="Each customer's next best products from a set made on the Recommend page.",
+    )
     value = None
     if fmt == "meta" and found["numeric"]:
         numeric = found["numeric"]
@@ -101,7 +111,7 @@ def choose(run) -> dict:
         "columns": () if hashed else tuple(columns), "contacts": contacts,
         "holdout": holdout / 100 or None, "seed": int(seed), "suppression": suppression,
         "default_country": country.strip() or None, "min_size": int(min_size),
-        "value_column": value, "base_rate": rate / 100,
+        "value_column": value, "base_rate": rate / 100, "recommendations": offer,
     }  # fmt: skip
 
 

@@ -113,3 +113,19 @@ def test_customer_page_with_an_unknown_id(monkeypatch, tmp_path, template):
     assert not at.exception
     assert "No customer with that id is in run r1" in texts(at.error)
     assert "NOBODY-1" not in texts(at.error)
+
+
+def test_export_page_adds_a_sets_recommendations(monkeypatch, tmp_path, template):
+    from segmentation.export.log import list_exports
+
+    path = copy_of(template, tmp_path)
+    ws = open_workspace(path)
+    recommend(ws, "r1", top=3, evaluate_first=False)
+    at = open_page(monkeypatch, path, "export")
+    at.selectbox(key="export_recs_r1").set_value("rec1").run()
+    assert not at.exception and not at.error
+    at.button(key="export_go").click().run()
+    assert not at.exception and not at.error
+    assert at.get("download_button")
+    (record,) = list_exports(open_workspace(path))
+    assert (record.options["recommendations"], record.options["rec_top"]) == ("rec1", 3)
