@@ -9,10 +9,14 @@
    the method's fit and its top 10 for everyone are timed, beside the popularity baseline's.
    Targets at 1M x 50k: fit <= 90 s, top 10 <= 90 s, peak memory <= 4 GB.
 
-Every stage runs in its own process (its peak memory is its own), printed as a table.
+3. Bought together on the benchmark's transaction lines (``benchmarks.data``: default 1M lines,
+   ``--rules-lines 10000000`` for the 10M-line file): loaded into a workspace (not timed), then
+   ``bought_together(ws, table, min_orders=20)`` is timed.
+
+Every stage runs in its own process (its peak memory is its own).
 
     .venv/bin/python -m benchmarks.bench_recommend [--full] [--customers N] [--products P]
-                                                   [--method item-knn|als] [--skip-retail]
+                            [--method item-knn|als] [--skip-retail] [--rules-lines N | --skip-rules]
 """
 
 from __future__ import annotations
@@ -95,6 +99,26 @@ def child_retail(folder: str, method: str) -> dict:
     return {"seconds": seconds, "peak_mb": self_peak_mb(), "set": rec.to_dict()}
 
 
+def child_rules(folder: str, lines: str) -> dict:
+    from benchmarks.data import ensure_lines
+    from benchmarks.harness import self_peak_mb
+    from segmentation.ingest.load import ingest_file
+    from segmentation.recommend import bought_together
+    from segmentation.workspace import open_workspace
+
+    parquet, _, _ = ensure_lines(Path(folder), int(lines), fmt="parquet")
+    path = Path(folder) / f"rules-{lines}.duckdb"
+    path.unlink(missing_ok=True)
+    ws = open_workspace(path)
+    ingest_file(ws, parquet, table="tx")
+    started = time.perf_counter()
+    rules = bought_together(ws, "tx", min_orders=20)
+    seconds = time.perf_counter() - started
+    ws.close()
+    path.unlink(missing_ok=True)
+    return {"seconds": seconds, "peak_mb": self_peak_mb(), **rules.to_dict()}
+
+
 def _child(*args: str) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_recommend", "--child", *args],
@@ -112,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument("--method", default="item-knn", choices=["item-knn", "als"])
     parser.add_argument("--skip-retail", action="store_true")
+    parser.add_argument("--rules-lines", type=int, default=1_000_000)
+    parser.add_argument("--skip-rules", action="store_true")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -146,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
             f"  {method:<16} fit {r['fit']:6.1f} s  top 10 for everyone {r['top']:6.1f} s  "
             f"peak {r['peak_mb']:6.0f} MB  ({r['nnz']:,} customer-product pairs, "
             f"{r['full']:.1%} with 10 products)"
+        )
+    if not args.skip_rules:
+        folder = Path("/tmp/segment-bench")
+        r = _child("rules", str(folder), str(args.rules_lines))
+        print(
+            f"Bought together on {args.rules_lines:,} benchmark lines: {r['seconds']:.1f} s, "
+            f"peak {r['peak_mb']:.0f} MB ({r['orders']:,} orders, {r['capped_orders']:,} cut to "
+            f"{r['max_items']} products, {r['rules']:,} rules of at least {r['min_orders']} orders)"
         )
     return 0
 

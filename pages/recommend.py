@@ -21,7 +21,7 @@ METHOD_WORDS = {
 }
 
 
-def make_form(run) -> None:
+def make_form(source: str) -> None:
     with st.form("recommend_form"):
         cells = st.columns([3, 1, 2])
         method = cells[0].selectbox(
@@ -36,7 +36,7 @@ def make_form(run) -> None:
         go = st.form_submit_button("Make recommendations", type="primary")
     if go:
         made = common.attempt(
-            rec.recommend, "Making recommendations", ws=ws, source=run.run_id,
+            rec.recommend, "Making recommendations", ws=ws, source=source,
             method=method, top=int(top), include_bought=again,
         )  # fmt: skip
         if made is not None:
@@ -77,11 +77,12 @@ def _metric_columns() -> dict:
 def segment_section(run) -> None:
     st.subheader("What each segment buys more than everyone")
     names = {s.segment_id: s.name for s in run.segments}
-    cells = st.columns([3, 1])
+    cells = st.columns([3, 1, 1])
     sid = cells[0].selectbox("Segment", list(names), format_func=names.get, key="recommend_seg")
     least = cells[1].number_input("At least this many buyers", 1, 1000, 5, key="recommend_min")
+    what = cells[2].radio("Of", ["product", "category"], key="recommend_dim", horizontal=True)
     try:
-        top = rec.segment_top(ws, run.run_id, segment_id=sid, min_buyers=int(least))
+        top = rec.segment_top(ws, run.run_id, segment_id=sid, min_buyers=int(least), dimension=what)
     except SegmentationError as exc:
         st.error(str(exc))
         return
@@ -125,15 +126,23 @@ st.title("Recommend")
 st.caption("What to offer each segment and each customer, measured against the bestsellers.")
 common.show_flash("recommend")
 run = pick_run(ws, "recommend_run", "Make a segmentation run first (Segment page).")
+tables = [t.name for t in ws.tables(kind="transactions")]
+source = st.radio(
+    "Recommend from",
+    [run.run_id, *tables],
+    format_func=lambda s: f"run {s} (with its segments)" if s == run.run_id else f"table {s}",
+    key="recommend_source",
+    horizontal=True,
+)
 try:
-    rec.purchase_lines(ws, run.run_id)
+    rec.purchase_lines(ws, source)
 except SegmentationError as exc:
     st.error(str(exc))
     st.stop()
-make_form(run)
-sets = {s.recommendation_id: s for s in rec.list_sets(ws, run.run_id)}
+make_form(source)
+sets = {s.recommendation_id: s for s in rec.list_sets(ws) if s.source == source}
 if not sets:
-    st.info("No recommendations for this run yet: choose a method and make them.")
+    st.info("No recommendations from this source yet: choose a method and make them.")
     st.stop()
 if state.get("recommend_set") not in sets:
     state["recommend_set"] = list(sets)[-1]
@@ -147,5 +156,6 @@ chosen = sets[
     )
 ]
 evaluation_section(chosen)
-segment_section(run)
+if source == run.run_id:
+    segment_section(run)
 preview_section(chosen)

@@ -44,7 +44,7 @@ def test_recommend_without_a_run_says_where_to_make_one(monkeypatch, workspace_p
 def test_recommend_makes_a_set_and_shows_it_against_the_baselines(monkeypatch, tmp_path, template):
     path = copy_of(template, tmp_path)
     at = open_page(monkeypatch, path, "recommend")
-    assert not at.exception and "No recommendations for this run yet" in texts(at.info)
+    assert not at.exception and "No recommendations from this source yet" in texts(at.info)
     next(b for b in at.button if b.label == "Make recommendations").click().run()
     assert not at.exception, at.exception
     assert "Made item-knn for r1 (rec1)." in texts(at.success)
@@ -129,3 +129,22 @@ def test_export_page_adds_a_sets_recommendations(monkeypatch, tmp_path, template
     assert at.get("download_button")
     (record,) = list_exports(open_workspace(path))
     assert (record.options["recommendations"], record.options["rec_top"]) == ("rec1", 3)
+
+
+def test_recommend_from_a_table_and_a_segments_categories(monkeypatch, tmp_path, template):
+    path = copy_of(template, tmp_path)
+    ws = open_workspace(path)
+    recommend(ws, "r1", evaluate_first=False)
+    at = open_page(monkeypatch, path, "recommend")
+    at.radio(key="recommend_dim").set_value("category").run()
+    assert not at.exception and not at.error
+    assert "recommend_lift_chart" in {c.key for c in at.get("plotly_chart")}
+    at.radio(key="recommend_source").set_value("tx").run()
+    assert "No recommendations from this source yet" in texts(at.info)
+    next(b for b in at.button if b.label == "Make recommendations").click().run()
+    assert not at.exception and not at.error
+    assert [(s.recommendation_id, s.source) for s in list_sets(ws)] == [
+        ("rec1", "r1"),
+        ("rec2", "tx"),
+    ]
+    assert "recommend_lift_chart" not in {c.key for c in at.get("plotly_chart")}

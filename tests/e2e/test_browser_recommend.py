@@ -31,7 +31,7 @@ def test_make_recommendations_then_look_a_customer_up(shop):
     page.goto(app.url)
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_text("Recommend", exact=True).click()
-    page.get_by_text("No recommendations for this run yet").wait_for()
+    page.get_by_text("No recommendations from this source yet").wait_for()
     page.get_by_role("button", name="Make recommendations").click()
     page.get_by_text("Made item-knn for r1 (rec1).").wait_for()
     page.get_by_text("Does it beat the bestsellers?").wait_for()
