@@ -142,11 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        result = (
-            child_retail(*rest)
-            if kind == "retail"
-            else child_synthetic(rest[0], *map(int, rest[1:]))
-        )
+        if kind == "retail":
+            result = child_retail(*rest)
+        elif kind == "rules":
+            result = child_rules(*rest)
+        else:
+            result = child_synthetic(rest[0], *map(int, rest[1:]))
         print(json.dumps(result))
         return 0
     customers, products = (1_000_000, 50_000) if args.full else (args.customers, args.products)

@@ -22,7 +22,8 @@ METHODS = ("item-knn", "als", "popular", "segment-popular")
 DEFAULT_METHOD = "item-knn"  # chosen by the leave-last-order-out evaluation (README)
 THREADS = 2  # implicit's own threads; BLAS stays single-threaded (implicit's advice)
 CHUNK = 2_000  # customers scored at once
-DENSE_WIDTH = 8_192  # up to this many products, a chunk's scores are ranked as a dense array
+DENSE_WIDTH = 8_192  # up to this many products, and
+DENSE_SHARE = 0.6  # this share of them scored (partial sorts of mostly-zero rows are slow)
 
 
 @contextmanager
@@ -234,7 +235,7 @@ def _sparse_top(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
     to the lower column. Dense rows (few products) use a partial sort per row; wide sparse ones
     one sort of all entries by row, then score."""
     rows, width = scores.shape
-    if width <= DENSE_WIDTH:
+    if width <= DENSE_WIDTH and scores.nnz >= DENSE_SHARE * rows * width:
         return _dense_top(scores.toarray(), n)
     scores.has_sorted_indices = False  # scipy may mark a product's result sorted when it is not
     scores.sort_indices()  # ties below go to the lower column

@@ -145,9 +145,10 @@ def test_a_transactions_table_works_without_a_run(bundles):
     assert np.isfinite(rows["score"]).all()
 
 
-def test_wide_shops_rank_sparsely_with_the_same_result(bundles, monkeypatch):
+def test_the_dense_and_the_sparse_ranking_agree(bundles, monkeypatch):
     from segmentation.recommend import methods
 
+    monkeypatch.setattr(methods, "DENSE_SHARE", 0.0)  # every chunk ranked as a dense array
     dense = recommend(bundles, "r1", name="dense")
     monkeypatch.setattr(methods, "DENSE_WIDTH", 0)  # as a shop of more than 8,192 products
     sparse = recommend(bundles, "r1", name="sparse")
