@@ -7,6 +7,10 @@ from typing import Any
 
 
 def add_commands(sub, shared) -> None:
+    _parser(sub).set_defaults(run=lambda args: _project(args, shared))
+
+
+def _parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "project",
         help="PCA or UMAP coordinates of a run's customers (cached in the workspace)",
@@ -34,45 +38,45 @@ def add_commands(sub, shared) -> None:
         metavar="FILE.parquet",
         help="write customer_id, segment_id, segment, x, y[, z] to this Parquet file",
     )
+    return p
 
-    def run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..explore.points import write_points
-        from ..explore.project import project
 
-        options: dict[str, Any] = {"dims": args.dims, "refresh": args.refresh}
-        if args.method == "umap":
-            options.update(
-                sample=args.sample,
-                n_neighbors=args.neighbors,
-                min_dist=args.min_dist,
-                metric=args.metric,
-                seed=args.seed,
-            )
-        elif args.sample is not None:
-            options["sample"] = args.sample  # refused by the library with the reason
-        result = project(
-            shared.workspace(args),
-            args.run_id,
-            args.method,
-            progress=shared.progress(args),
-            **options,
+def _project(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..explore.points import write_points
+    from ..explore.project import project
+
+    options: dict[str, Any] = {"dims": args.dims, "refresh": args.refresh}
+    if args.method == "umap":
+        options.update(
+            sample=args.sample,
+            n_neighbors=args.neighbors,
+            min_dist=args.min_dist,
+            metric=args.metric,
+            seed=args.seed,
         )
-        data = result.to_dict()
-        lines = [
-            f"{result.method.upper()} of run {result.run_id}: {len(result.points):,} of "
-            f"{result.customers:,} customers in {result.dims} dimensions "
-            f"({'read from the workspace' if result.cached else 'fitted'} in "
-            f"{result.seconds:.1f} s)."
-        ]
-        if result.explained_variance is not None:
-            lines.append(
-                "Explained variance: "
-                + ", ".join(f"PC{i + 1} {v:.1%}" for i, v in enumerate(result.explained_variance))
-            )
-        if args.out:
-            path = write_points(result, args.out)
-            data["file"] = str(path)
-            lines.append(f"Wrote {path}")
-        return data, "\n".join(lines)
-
-    p.set_defaults(run=run)
+    elif args.sample is not None:
+        options["sample"] = args.sample  # refused by the library with the reason
+    result = project(
+        shared.workspace(args),
+        args.run_id,
+        args.method,
+        progress=shared.progress(args),
+        **options,
+    )
+    data = result.to_dict()
+    lines = [
+        f"{result.method.upper()} of run {result.run_id}: {len(result.points):,} of "
+        f"{result.customers:,} customers in {result.dims} dimensions "
+        f"({'read from the workspace' if result.cached else 'fitted'} in "
+        f"{result.seconds:.1f} s)."
+    ]
+    if result.explained_variance is not None:
+        lines.append(
+            "Explained variance: "
+            + ", ".join(f"PC{i + 1} {v:.1%}" for i, v in enumerate(result.explained_variance))
+        )
+    if args.out:
+        path = write_points(result, args.out)
+        data["file"] = str(path)
+        lines.append(f"Wrote {path}")
+    return data, "\n".join(lines)

@@ -9,6 +9,13 @@ FORMAT_CHOICES = ["csv", "zip", "xlsx", "parquet", "google-ads", "meta"]
 
 
 def add_commands(sub, shared) -> None:
+    _export_parser(sub).set_defaults(run=lambda args: _export(args, shared))
+    p = sub.add_parser("exports", help="list the recorded exports (the audit log)")
+    p.add_argument("--run", dest="of_run", metavar="RUN_ID", help="only the exports of one run")
+    p.set_defaults(run=lambda args: _exports(args, shared))
+
+
+def _export_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
         help="write a run's segments (or a saved audience) to files for campaigns",
@@ -44,62 +51,58 @@ def add_commands(sub, shared) -> None:
         "--recommendations", metavar="SET", help="add rec_1 .. rec_N from a recommendation set"
     )
     p.add_argument("--rec-top", type=int, metavar="N", help="how many (default: all of the set's)")
+    return p
 
-    def run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..errors import InvalidParameterError
-        from ..export.plan import export_audience
-        from ..export.suppression import read_suppression
 
-        try:
-            segments = [int(s) for s in shared.columns(args.segments)] if args.segments else None
-        except ValueError:
-            raise InvalidParameterError(
-                f"The '--segments' option must be segment ids such as 1,3. Got {args.segments!r}."
-            ) from None
-        result = export_audience(
-            shared.workspace(args),
-            args.run_id,
-            args.out,
-            fmt=args.format,
-            segments=segments,
-            audiences=tuple(args.audience),
-            columns=tuple(shared.columns(args.columns) or ()),
-            contacts=args.contacts,
-            holdout=args.holdout,
-            seed=args.seed,
-            suppression=read_suppression(args.suppress) if args.suppress else None,
-            default_country=args.default_country,
-            min_size=args.min_size,
-            value_column=args.value,
-            recommendations=args.recommendations,
-            rec_top=args.rec_top,
-            progress=shared.progress(args),
+def _export(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..errors import InvalidParameterError
+    from ..export.plan import export_audience
+    from ..export.suppression import read_suppression
+
+    try:
+        segments = [int(s) for s in shared.columns(args.segments)] if args.segments else None
+    except ValueError:
+        raise InvalidParameterError(
+            f"The '--segments' option must be segment ids such as 1,3. Got {args.segments!r}."
+        ) from None
+    result = export_audience(
+        shared.workspace(args),
+        args.run_id,
+        args.out,
+        fmt=args.format,
+        segments=segments,
+        audiences=tuple(args.audience),
+        columns=tuple(shared.columns(args.columns) or ()),
+        contacts=args.contacts,
+        holdout=args.holdout,
+        seed=args.seed,
+        suppression=read_suppression(args.suppress) if args.suppress else None,
+        default_country=args.default_country,
+        min_size=args.min_size,
+        value_column=args.value,
+        recommendations=args.recommendations,
+        rec_top=args.rec_top,
+        progress=shared.progress(args),
+    )
+    data = result.to_dict()
+    return data, _text(data, args.min_size)
+
+
+def _exports(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..export.log import list_exports
+
+    records = list_exports(shared.workspace(args), args.of_run)
+    data = {"exports": [r.to_dict() for r in records]}
+    if not records:
+        return data, "No exports yet. Make one with `segment export RUN_ID --out FILE`."
+    lines = [f"{'export':<7} {'when':<19} {'run':<5} {'format':<10} {'rows':>9} {'holdout':>8}"]
+    for r in records:
+        when = r.created_at.isoformat(sep=" ", timespec="seconds")
+        lines.append(
+            f"{r.export_id:<7} {when:<19} {r.run_id:<5} {r.format:<10} {r.rows:>9,} "
+            f"{r.holdout_rows:>8,}  " + ", ".join(f["path"] for f in r.files)
         )
-        data = result.to_dict()
-        return data, _text(data, args.min_size)
-
-    p.set_defaults(run=run)
-
-    p = sub.add_parser("exports", help="list the recorded exports (the audit log)")
-    p.add_argument("--run", dest="of_run", metavar="RUN_ID", help="only the exports of one run")
-
-    def exports(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..export.log import list_exports
-
-        records = list_exports(shared.workspace(args), args.of_run)
-        data = {"exports": [r.to_dict() for r in records]}
-        if not records:
-            return data, "No exports yet. Make one with `segment export RUN_ID --out FILE`."
-        lines = [f"{'export':<7} {'when':<19} {'run':<5} {'format':<10} {'rows':>9} {'holdout':>8}"]
-        for r in records:
-            when = r.created_at.isoformat(sep=" ", timespec="seconds")
-            lines.append(
-                f"{r.export_id:<7} {when:<19} {r.run_id:<5} {r.format:<10} {r.rows:>9,} "
-                f"{r.holdout_rows:>8,}  " + ", ".join(f["path"] for f in r.files)
-            )
-        return data, "\n".join(lines)
-
-    p.set_defaults(run=exports)
+    return data, "\n".join(lines)
 
 
 def _text(data: dict[str, Any], min_size: int) -> str:
