@@ -103,7 +103,9 @@ def score(recommended: np.ndarray, targets: sp.csr_matrix, method: str, seconds=
     items = recommended.ravel()
     hits = np.zeros(len(items), dtype=bool)
     valid = items >= 0
-    hits[valid] = np.asarray(targets[owner[valid], items[valid]]).ravel() > 0
+    found_at = targets[owner[valid], items[valid]]  # a matrix, or sparse for a single cell
+    found_at = found_at.toarray() if sp.issparse(found_at) else np.asarray(found_at)
+    hits[valid] = found_at.ravel() > 0
     hits = hits.reshape(rows, k)
     n_targets = np.diff(targets.indptr).astype(np.float64)
     found = hits.sum(axis=1)

@@ -7,16 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
+from segmentation.errors import InvalidParameterError, TableNotFoundError
 from segmentation.recommend import (
     MissingRoleError,
     customer_recommendations,
     evaluate_source,
-    get_set,
     list_sets,
     read_rows,
     recommend,
-    wide_rows,
 )
 
 BUNDLE_SIZE = 4  # tests/recommend/conftest.py
@@ -93,18 +91,6 @@ def test_a_method_that_does_not_beat_popularity_says_so(bundles):
     assert ev["map"] == ev["baselines"]["popular"]["map"]
 
 
-def test_the_set_is_stored_with_its_name_and_figures(bundles):
-    rec = recommend(bundles, "r1", name="spring", top=3)
-    assert get_set(bundles, "spring") == rec == list_sets(bundles)[0]
-    assert rec.to_dict()["evaluation"]["baselines"].keys() == {"popular", "segment_popular"}
-    wide = wide_rows(bundles, "spring", 3)
-    assert list(wide.columns) == ["customer_id", "rec_1", "rec_2", "rec_3"]
-    assert wide["rec_1"].str.match(r"b\d\d-p\d - Item b\d\d-p\d").all()
-    with pytest.raises(NameClashError, match="already called 'spring'"):
-        recommend(bundles, "r1", name="spring")
-    assert len(list_sets(bundles)) == 1
-
-
 def test_one_customers_recommendations_and_an_unknown_id(bundles):
     rec = recommend(bundles, "r1", top=BUNDLE_SIZE, evaluate_first=False)
     mine = customer_recommendations(bundles, rec.recommendation_id, "c0001")
@@ -143,14 +129,3 @@ def test_a_transactions_table_works_without_a_run(bundles):
     assert rec.run_id is None and rec.customers == 600
     rows = read_rows(bundles, rec.recommendation_id)
     assert np.isfinite(rows["score"]).all()
-
-
-def test_the_dense_and_the_sparse_ranking_agree(bundles, monkeypatch):
-    from segmentation.recommend import methods
-
-    monkeypatch.setattr(methods, "DENSE_SHARE", 0.0)  # every chunk ranked as a dense array
-    dense = recommend(bundles, "r1", name="dense")
-    monkeypatch.setattr(methods, "DENSE_WIDTH", 0)  # as a shop of more than 8,192 products
-    sparse = recommend(bundles, "r1", name="sparse")
-    assert sparse.evaluation == dense.evaluation
-    pd.testing.assert_frame_equal(read_rows(bundles, "sparse"), read_rows(bundles, "dense"))
