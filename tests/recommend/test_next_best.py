@@ -17,7 +17,7 @@ from segmentation.recommend import (
     recommend,
 )
 
-BUNDLE_SIZE = 4  # tests/recommend/conftest.py
+BUNDLE_SIZE = 4  # tests/conftest.py
 
 
 def _bought(ws) -> pd.DataFrame:
