@@ -87,24 +87,65 @@ def bought_together(
             "WHERE a.segment_id = ?"
         )
         params += [run_id, int(segment_id)]
+    orders, cut = _order_counts(ws, lines, where, params, min_orders, max_items)
+    if not orders:
+        raise InvalidParameterError(
+            f"Table {table!r} has no orders"
+            + (f" in segment {segment_id} of run {run_id}" if segment_id is not None else "")
+            + "; there is nothing to find products bought together in."
+        )
+    sql = _rules_sql(lines, where, capped=cut > 0) + (" LIMIT ?" if limit else "")
+    head = [int(min_orders), int(max_items), int(min_orders), float(min_confidence)]
+    rows = ws.query(sql, [*params, *head, *([int(limit)] if limit else [])])
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return Rules(
+        frame, orders, cut, max_items, min_orders, run_id,
+        None if segment_id is None else int(segment_id),
+    )  # fmt: skip
+
+
+def _order_counts(ws, lines, where, params, min_orders: int, max_items: int) -> tuple[int, int]:
+    """Orders, and those with more than ``max_items`` products of at least ``min_orders``."""
+    row = ws.query(
+        f"""WITH baskets_text AS (SELECT l.customer_id, l.order_id, l.product
+            FROM ({lines.sql}) l {where}),
+        baskets AS (SELECT DISTINCT customer_id, order_id, product FROM baskets_text),
+        item AS (SELECT product, count(*) AS orders FROM baskets GROUP BY product),
+        sizes AS (SELECT customer_id, order_id, count(*) FILTER (WHERE i.orders >= ?) AS frequent
+            FROM baskets b JOIN item i USING (product) GROUP BY customer_id, order_id)
+        SELECT count(*), count(*) FILTER (WHERE frequent > ?) FROM sizes""",
+        [*params, int(min_orders), int(max_items)],
+    )[0]
+    return int(row[0]), int(row[1])
+
+
+def _rules_sql(lines, where: str, *, capped: bool) -> str:
+    """The rules' SQL; parameters: the lines', min_orders, max_items, min_orders, confidence.
+    Orders are cut to their most frequent products (a window) only when some need it."""
     texts = (
         "SELECT product, mode(description) AS description FROM baskets_text GROUP BY product"
         if lines.description
         else "SELECT NULL AS product, NULL AS description"
     )
-    text_col = "l.description" if lines.description else "NULL"
-    sql = f"""WITH baskets_text AS (
-            SELECT l.customer_id, l.order_id, l.product, {text_col} AS description
-            FROM ({lines.sql}) l {where}),
-        baskets AS (SELECT DISTINCT customer_id, order_id, product FROM baskets_text),
-        total AS (SELECT count(*) AS n FROM (SELECT DISTINCT customer_id, order_id FROM baskets)),
-        item AS (SELECT product, count(*) AS orders FROM baskets GROUP BY product),
-        kept AS (
+    kept = (
+        """kept AS (
             SELECT b.customer_id, b.order_id, b.product, row_number() OVER (
                 PARTITION BY b.customer_id, b.order_id ORDER BY i.orders DESC, b.product) AS pos
             FROM baskets b JOIN item i USING (product) WHERE i.orders >= ?
         ),
-        capped AS (SELECT * FROM kept WHERE pos <= ?),
+        capped AS (SELECT * FROM kept WHERE pos <= ?)"""
+        if capped
+        else """capped AS (SELECT b.customer_id, b.order_id, b.product
+            FROM baskets b JOIN item i USING (product) WHERE i.orders >= ? AND ? > 0)"""
+    )
+    return f"""WITH baskets_text AS (
+            SELECT l.customer_id, l.order_id, l.product,
+                {"l.description" if lines.description else "NULL"} AS description
+            FROM ({lines.sql}) l {where}),
+        baskets AS (SELECT DISTINCT customer_id, order_id, product FROM baskets_text),
+        total AS (SELECT count(*) AS n FROM (SELECT DISTINCT customer_id, order_id FROM baskets)),
+        item AS (SELECT product, count(*) AS orders FROM baskets GROUP BY product),
+        {kept},
         pairs AS (
             SELECT x.product AS a, y.product AS c, count(*) AS orders
             FROM capped x JOIN capped y ON x.customer_id = y.customer_id
@@ -118,32 +159,4 @@ def bought_together(
     FROM directed d JOIN item ia ON ia.product = d.a JOIN item ic ON ic.product = d.c
         LEFT JOIN texts ta ON ta.product = d.a LEFT JOIN texts tc ON tc.product = d.c, total t
     WHERE d.orders / ia.orders >= ?
-    ORDER BY lift DESC, d.orders DESC, d.a, d.c""" + (" LIMIT ?" if limit else "")
-    cur = ws.cursor()
-    try:
-        head = [int(min_orders), int(max_items), int(min_orders), float(min_confidence)]
-        rows = cur.execute(sql, [*params, *head, *([int(limit)] if limit else [])]).fetchall()
-        counts = cur.execute(
-            f"""WITH baskets_text AS (SELECT l.customer_id, l.order_id, l.product
-                FROM ({lines.sql}) l {where}),
-            baskets AS (SELECT DISTINCT customer_id, order_id, product FROM baskets_text),
-            item AS (SELECT product, count(*) AS orders FROM baskets GROUP BY product),
-            sizes AS (SELECT customer_id, order_id,
-                count(*) FILTER (WHERE i.orders >= ?) AS frequent
-                FROM baskets b JOIN item i USING (product) GROUP BY customer_id, order_id)
-            SELECT count(*), count(*) FILTER (WHERE frequent > ?) FROM sizes""",
-            [*params, int(min_orders), int(max_items)],
-        ).fetchall()[0]
-    finally:
-        cur.close()
-    if not counts[0]:
-        raise InvalidParameterError(
-            f"Table {table!r} has no orders"
-            + (f" in segment {segment_id} of run {run_id}" if segment_id is not None else "")
-            + "; there is nothing to find products bought together in."
-        )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return Rules(
-        frame, int(counts[0]), int(counts[1]), max_items, min_orders, run_id,
-        None if segment_id is None else int(segment_id),
-    )  # fmt: skip
+    ORDER BY lift DESC, d.orders DESC, d.a, d.c"""
