@@ -94,7 +94,7 @@ def score(recommended: np.ndarray, targets: sp.csr_matrix, method: str, seconds=
     >>> t = sp.csr_matrix(np.array([[1, 0, 1], [0, 1, 0]]))
     >>> s = score(np.array([[2, 1], [0, -1]]), t, "demo")
     >>> (s.hit_rate, s.precision, s.recall, round(s.map, 3))
-    (0.5, 0.25, 0.25, 0.5)
+    (0.5, 0.25, 0.25, 0.25)
     """
     rows, k = recommended.shape
     if rows == 0:
