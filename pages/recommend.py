@@ -90,17 +90,22 @@ def segment_section(run) -> None:
         st.info("No product has that many buyers in this segment; lower the number.")
         return
     st.plotly_chart(charts.lift_bars(top), key="recommend_lift_chart")
-    with st.expander("Rules: what sells together in this segment"):
-        orders = st.number_input("At least this many orders", 2, 10_000, 10, key="recommend_orders")
+    with st.expander("Rules: what sells together"):
+        cells = st.columns(2)
+        orders = cells[0].number_input(
+            "At least this many orders", 2, 10_000, 10, key="recommend_orders"
+        )
+        everyone = cells[1].toggle("All customers, not only this segment", key="recommend_all")
         try:
             rules = rec.bought_together(
                 ws, rec.purchase_lines(ws, run.run_id).table, run_id=run.run_id,
-                segment_id=sid, min_orders=int(orders), limit=200,
+                segment_id=None if everyone else sid, min_orders=int(orders), limit=200,
             )  # fmt: skip
         except SegmentationError as exc:
             st.error(str(exc))
             return
-        st.caption(f"{len(rules.frame):,} rules from {rules.orders:,} orders of the segment.")
+        whose = "all customers" if everyone else "the segment"
+        st.caption(f"{len(rules.frame):,} rules from {rules.orders:,} orders of {whose}.")
         st.dataframe(rules.frame, hide_index=True, key="recommend_rules")
 
 

@@ -148,3 +148,20 @@ def test_recommend_from_a_table_and_a_segments_categories(monkeypatch, tmp_path,
         ("rec2", "tx"),
     ]
     assert "recommend_lift_chart" not in {c.key for c in at.get("plotly_chart")}
+
+
+def test_rules_of_the_segment_or_of_everyone(monkeypatch, tmp_path, template):
+    path = copy_of(template, tmp_path)
+    recommend(open_workspace(path), "r1", evaluate_first=False)
+    at = open_page(monkeypatch, path, "recommend")
+    at.number_input(key="recommend_orders").set_value(3).run()
+    segment_caption = next(c.value for c in at.caption if "rules from" in c.value)
+    at.toggle(key="recommend_all").set_value(True).run()
+    assert not at.exception and not at.error
+    everyone_caption = next(c.value for c in at.caption if "rules from" in c.value)
+    assert segment_caption.endswith("orders of the segment.")
+    assert everyone_caption.endswith("orders of all customers.")
+    count = int(everyone_caption.split(" rules from ")[1].split(" orders")[0].replace(",", ""))
+    assert count > int(
+        segment_caption.split(" rules from ")[1].split(" orders")[0].replace(",", "")
+    )
