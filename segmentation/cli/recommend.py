@@ -11,6 +11,11 @@ OUT_COLUMNS = ["customer_id", "rank", "product", "score", "reason"]
 
 
 def add_commands(sub, shared) -> None:
+    _recommend_parser(sub).set_defaults(run=lambda args: _recommend(args, shared))
+    _rules_parser(sub).set_defaults(run=lambda args: _rules(args, shared))
+
+
+def _recommend_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "recommend", help="next best products for every customer of a run, with an evaluation"
     )
@@ -26,27 +31,27 @@ def add_commands(sub, shared) -> None:
     p.add_argument("--name", help="the recommendation set's name (default: method for run)")
     p.add_argument("--seed", type=int, default=0, help="seed of ALS (default 0)")
     p.add_argument("--out", metavar="FILE", help="write customer_id, rank, product, score, reason")
+    return p
 
-    def recommend(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..recommend import read_rows
-        from ..recommend import recommend as make
 
-        out = _out_path(args.out, (".csv", ".parquet"))
-        ws = shared.workspace(args)
-        rec = make(
-            ws, args.run_id, method=args.method, top=args.top,
-            include_bought=args.include_bought, evaluate_first=args.evaluate, name=args.name,
-            seed=args.seed, progress=shared.progress(args),
-        )  # fmt: skip
-        data = rec.to_dict()
-        text = _recommend_text(rec)
-        if out is not None:
-            _write(read_rows(ws, rec.recommendation_id)[OUT_COLUMNS], out)
-            text += f"\nWrote {out}"
-        return data, text
+def _recommend(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..recommend import read_rows, recommend
 
-    p.set_defaults(run=recommend)
+    out = _out_path(args.out, (".csv", ".parquet"))
+    ws = shared.workspace(args)
+    rec = recommend(
+        ws, args.run_id, method=args.method, top=args.top,
+        include_bought=args.include_bought, evaluate_first=args.evaluate, name=args.name,
+        seed=args.seed, progress=shared.progress(args),
+    )  # fmt: skip
+    text = _recommend_text(rec)
+    if out is not None:
+        _write(read_rows(ws, rec.recommendation_id)[OUT_COLUMNS], out)
+        text += f"\nWrote {out}"
+    return rec.to_dict(), text
 
+
+def _rules_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="products bought together: support, confidence, lift")
     p.add_argument("table", help="a transactions table")
     p.add_argument("--run", dest="run_id", help="a run, to count one of its segments only")
@@ -55,24 +60,24 @@ def add_commands(sub, shared) -> None:
     p.add_argument("--max-items", type=int, default=50, help="products kept per order (50)")
     p.add_argument("--limit", type=int, default=1000, help="rules at most, best lift first")
     p.add_argument("--out", metavar="FILE", help="write the rules (.csv or .parquet)")
+    return p
 
-    def rules(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-        from ..recommend import bought_together
 
-        out = _out_path(args.out, (".csv", ".parquet"))
-        result = bought_together(
-            shared.workspace(args), args.table, run_id=args.run_id, segment_id=args.segment_id,
-            min_orders=args.min_orders, max_items=args.max_items, limit=args.limit,
-        )  # fmt: skip
-        data = {"table": args.table, **result.to_dict()}
-        text = _rules_text(args.table, result)
-        if out is not None:
-            _write(result.frame, out)
-            data["out"] = str(out)
-            text += f"\nWrote {out}"
-        return data, text
+def _rules(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
+    from ..recommend import bought_together
 
-    p.set_defaults(run=rules)
+    out = _out_path(args.out, (".csv", ".parquet"))
+    result = bought_together(
+        shared.workspace(args), args.table, run_id=args.run_id, segment_id=args.segment_id,
+        min_orders=args.min_orders, max_items=args.max_items, limit=args.limit,
+    )  # fmt: skip
+    data = {"table": args.table, **result.to_dict()}
+    text = _rules_text(args.table, result)
+    if out is not None:
+        _write(result.frame, out)
+        data["out"] = str(out)
+        text += f"\nWrote {out}"
+    return data, text
 
 
 def _out_path(out: str | None, suffixes: tuple[str, ...]) -> Path | None:
