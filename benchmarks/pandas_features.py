@@ -99,7 +99,7 @@ def customer_features(tx: pd.DataFrame, top_categories: int = TOP_CATEGORIES) ->
 
     out["frequency_repeat"] = out["frequency"] - 1
     out["recency_btyd"] = span
-    out["T"] = out["tenure_days"]
+    out["T"] = out["tenure_days"] - 1  # to the observation end, the day before as_of
     shares = [_share_name(c) for c in top]
     out = out.reset_index()[[*_FIRST_COLUMNS, *shares, *_LAST_COLUMNS]]
     out.attrs["as_of"] = as_of.date().isoformat()

@@ -15,6 +15,7 @@ from segmentation.export import files as exportfiles
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
+from segmentation.predict.store import list_predictions
 from segmentation.recommend.store import list_sets
 
 ws = common.workspace()
@@ -72,6 +73,12 @@ def choose(run) -> dict:
         disabled=hashed,
         help="Hashed formats have the platform's own columns.",
     )
+    predictions = {p["prediction_id"]: p["name"] for p in list_predictions(ws)}
+    prediction = st.selectbox(
+        "Predicted value from", [None, *predictions], key="export_prediction",
+        format_func=lambda i: "No prediction" if i is None else f"{i}: {predictions[i]}",
+        help="Adds each customer's predicted value (predicted_clv); Meta's value comes from it.",
+    )  # fmt: skip
     sets = {} if hashed else {s.recommendation_id: s for s in list_sets(ws, run.run_id)}
     offer = st.selectbox(
         "Add recommendations (rec_1, rec_2, ...)",
@@ -82,7 +89,7 @@ def choose(run) -> dict:
         help="Each customer's next best products from a set made on the Recommend page.",
     )
     value = None
-    if fmt == "meta" and found["numeric"]:
+    if fmt == "meta" and found["numeric"] and prediction is None:
         numeric = found["numeric"]
         value = st.selectbox(
             "Value column (Meta value-based lookalikes)",
@@ -112,6 +119,7 @@ def choose(run) -> dict:
         "holdout": holdout / 100 or None, "seed": int(seed), "suppression": suppression,
         "default_country": country.strip() or None, "min_size": int(min_size),
         "value_column": value, "base_rate": rate / 100, "recommendations": offer,
+        "prediction": prediction,
     }  # fmt: skip
 
 

@@ -9,7 +9,11 @@ from pages.common import attempt
 from segmentation import charts
 from segmentation.features import summaries as stats
 from segmentation.features.build import build_features
-from segmentation.features.definitions import FEATURE_HELP
+from segmentation.features.definitions import (
+    DEFAULT_TOP_CATEGORIES,
+    FEATURE_HELP,
+    MAX_TOP_CATEGORIES,
+)
 from segmentation.ingest.roles import ROLES
 from segmentation.workspace.types import type_class
 
@@ -45,8 +49,8 @@ def build_section() -> None:
     top = right.number_input(
         "Category shares",
         0,
-        50,
-        8,
+        MAX_TOP_CATEGORIES,
+        DEFAULT_TOP_CATEGORIES,
         key="features_top",
         help="share_<category> columns for the top categories by revenue.",
     )

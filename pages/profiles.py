@@ -8,6 +8,8 @@ from pages import common
 from pages.common import pick_run
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
+from segmentation.predict.store import list_predictions
+from segmentation.predict.view import run_totals
 from segmentation.profiles import build as profiles
 from segmentation.profiles import report
 from segmentation.profiles.naming import rename_segments
@@ -142,6 +144,23 @@ def distribution_tab(profile: profiles.RunProfile) -> None:
     st.caption(f"On a seeded sample of {len(profile.sample):,} customers.")
 
 
+def predicted_tab(run_id: str) -> None:
+    stored = {p["prediction_id"]: p for p in list_predictions(ws)}
+    if not stored:
+        st.info("Make a prediction on the **Predict** page to see each segment's predicted value.")
+        return
+    pid = st.selectbox(
+        "Prediction", list(stored), index=len(stored) - 1, key="profiles_prediction", width=420,
+        format_func=lambda i: f"{i}: {stored[i]['name']} ({stored[i]['table']})",
+    )  # fmt: skip
+    try:
+        totals = run_totals(ws, pid, run_id)
+    except SegmentationError as exc:
+        st.error(str(exc))
+        return
+    common.show_segment_values(totals, "profiles_predicted")
+
+
 st.title("Profiles")
 run = pick_run(
     ws,
@@ -164,7 +183,9 @@ fidelity = "—" if profile.fidelity is None else f"{profile.fidelity:.0%}"
 cells[2].metric("Rule fidelity", fidelity, border=True, help=profile.notes[0])
 names_section(profile)
 names = profile.names
-overview, segment, compare, spread = st.tabs(["Overview", "Segment", "Compare", "Distributions"])
+overview, segment, compare, spread, predicted = st.tabs(
+    ["Overview", "Segment", "Compare", "Distributions", "Predicted value"]
+)
 with overview:
     st.plotly_chart(
         charts.index_heatmap(profile.feature_frame("index", words=True)), key="profiles_heatmap"
@@ -177,6 +198,8 @@ with compare:
     compare_tab(profile, names)
 with spread:
     distribution_tab(profile)
+with predicted:
+    predicted_tab(profile.run_id)
 st.download_button(
     "Download the report (HTML)",
     lambda: report.html_report(ws, profile.run_id, profile=profile),

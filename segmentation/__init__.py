@@ -1,7 +1,7 @@
 """Customer segmentation studio: the library behind the app and the `segment` command.
 
 The flow, one subpackage per stage: workspace -> ingest -> features -> segment -> explore ->
-profiles -> export. Every step is a plain function over a
+profiles -> export -> measure. Every step is a plain function over a
 :class:`~segmentation.workspace.Workspace`; the names below are the flow for notebook users,
 imported on first use (so ``import segmentation`` stays quick). This package never imports
 streamlit.
@@ -28,6 +28,8 @@ _FLOW = {
     "project": "segmentation.explore.project",
     "build_profile": "segmentation.profiles.build",
     "export_audience": "segmentation.export.plan",
+    "campaign_readout": "segmentation.measure.readout",
+    "migrate": "segmentation.measure.migration",
 }
 __all__ = [*_FLOW, "__version__"]
 

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+collect_ignore = ["data"]  # the old workspace and the script that made it (by hand, pre-move)
 
 
 def _skip_unless(path: Path) -> Path:
@@ -250,3 +251,41 @@ def make_shop(tmp_path):
     yield make
     for ws in opened:
         ws.close()
+
+
+# -- buy-till-you-die data (tests/predict) ------------------------------------------------------
+@pytest.fixture(scope="session")
+def shared_data_session() -> Path:
+    """../shared/data for session-scoped fixtures; skips when the CDNOW sample is absent."""
+    return _skip_unless(SHARED / "cdnow" / "CDNOW_sample.txt").parents[1]
+
+
+@pytest.fixture(scope="session")
+def cdnow_lines(shared_data_session):
+    """The CDNOW 1/10 sample's lines (customer_id is the sample's id)."""
+    from helpers import read_cdnow
+
+    return read_cdnow(shared_data_session / "cdnow" / "CDNOW_sample.txt")
+
+
+@pytest.fixture(scope="session")
+def cdnow(cdnow_lines):
+    """Its calibration summary as the papers use it: weeks, calibration to 1997-09-30."""
+    import pandas as pd
+    from helpers import weekly_summary
+
+    return weekly_summary(cdnow_lines, pd.Timestamp("1997-09-30"))
+
+
+@pytest.fixture(scope="session")
+def cdnow_xtT(cdnow):
+    """(frequency, recency, T) of the CDNOW calibration summary, as arrays."""
+    return tuple(cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+
+
+@pytest.fixture(scope="session")
+def shop_csv():
+    """``shop_csv(path, customers=600, seed=0)``: write a synthetic shop's transactions."""
+    from helpers import write_shop
+
+    return write_shop

@@ -180,3 +180,153 @@ def sample_run_workspace(folder: Path) -> Path:
     runs.run_segmentation(ws, "feat", params={"n_clusters": 5})
     ws.close()
     return path
+
+
+ONLINE_RETAIL = ROOT.parent / "shared" / "data" / "online_retail" / "online-retail-dataset.csv"
+ONLINE_RETAIL_RUNS = {  # run id -> (algorithm, params), as online_retail_run_workspace fits them
+    "r1": ("kmeans", {"n_clusters": 5}),
+    "r2": ("gmm", {"n_components": 4}),
+    "r3": ("ward", {"n_clusters": 5}),
+    "r4": ("rfm", {}),
+    "r5": ("hdbscan", {"min_cluster_size": 50}),
+}
+
+
+def online_retail_run_workspace(folder: Path) -> Path:
+    """A closed workspace in ``folder`` with Online Retail (../shared/data) as table ``online``,
+    its features ``online_features`` and the runs of ONLINE_RETAIL_RUNS; skips when absent."""
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment import runs
+
+    if not ONLINE_RETAIL.exists():
+        pytest.skip(f"../shared/data is not here: {ONLINE_RETAIL} is missing (real datasets).")
+    path = folder / "online.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, ONLINE_RETAIL, table="online")
+    build_features(ws, "online")
+    for algorithm, params in ONLINE_RETAIL_RUNS.values():
+        runs.run_segmentation(ws, "online_features", algorithm=algorithm, params=params)
+
+
+# -- the Results page's workspace -----------------------------------------------------------
+def campaign_workspace(folder: Path) -> Path:
+    """A closed workspace for the Results page: the sample (800 customers, seed 5), features
+    as of 2025-01-01, a k-means run r1 (k=3), an export e1 with a 30% holdout, and an outcomes
+    table ``orders_after`` whose lines start on the export's date (today), where segment 1's
+    audience converts at 60% and its holdout at 20%."""
+    from datetime import date, timedelta
+
+    import numpy as np
+    import pandas as pd
+
+    from segmentation.demo.sample import write_sample
+    from segmentation.export.plan import export_audience
+    from segmentation.features.build import build_features
+    from segmentation.ingest.load import ingest_file
+    from segmentation.segment.runs import assignments, run_segmentation
+
+    write_sample(folder, customers=800, seed=5)
+    path = folder / "ws.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, folder / "transactions.csv", table="tx")
+    build_features(ws, "tx", name="feat", as_of="2025-01-01")
+    run = run_segmentation(ws, "feat", params={"n_clusters": 3}, seed=1)
+    export_audience(ws, run.run_id, folder / "audience.csv", holdout=0.3, seed=2)
+    held = set(ws.query_df("SELECT customer_id FROM _seg.export_holdouts")["customer_id"])
+    rng = np.random.default_rng(0)
+    rows = []
+    for cid, sid in assignments(ws, run.run_id)[["customer_id", "segment_id"]].itertuples(
+        index=False
+    ):
+        rate = (0.2 if cid in held else 0.6) if sid == 1 else 0.3
+        for n in range(int(rng.random() < rate) * int(rng.integers(1, 4))):
+            day = date.today() + timedelta(days=int(rng.integers(0, 30)))
+            price = round(float(rng.gamma(4, 10)), 2)
+            rows.append((f"N-{cid}-{n}", cid, f"{day} 10:00", 1, price))
+    frame = pd.DataFrame(
+        rows, columns=["order_id", "customer_id", "order_date", "quantity", "unit_price"]
+    )
+    frame.to_csv(folder / "orders_after.csv", index=False)
+    ingest_file(ws, folder / "orders_after.csv", table="orders_after")
+    ws.close()
+
+
+# -- buy-till-you-die data (tests/predict) ------------------------------------------------------
+def read_cdnow(path: Path):
+    """Columns: customer id (in the full data), customer id (in the sample), date YYYYMMDD,
+    number of CDs, dollar value (see lifetimes.datasets and Fader & Hardie's notes)."""
+    import pandas as pd
+
+    frame = pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "value"],
+        dtype={"master_id": str, "customer_id": str, "date": str},
+    )
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    return frame
+
+
+def weekly_summary(lines, end):
+    """Frequency (repeat purchase days), recency and T in weeks, mean repeat-day value:
+    computed here with pandas, apart from the library's SQL."""
+    import pandas as pd
+
+    cal = lines[lines["date"] <= end]
+    days = cal.groupby(["customer_id", "date"], as_index=False)["value"].sum()
+    days = days.sort_values(["customer_id", "date"])
+    days["k"] = days.groupby("customer_id").cumcount()
+    per = days.groupby("customer_id").agg(
+        orders=("date", "size"), first=("date", "min"), last=("date", "max")
+    )
+    repeat_value = days[days["k"] > 0].groupby("customer_id")["value"].mean()
+    out = pd.DataFrame(
+        {
+            "frequency": per["orders"] - 1.0,
+            "recency": (per["last"] - per["first"]).dt.days / 7.0,
+            "T": (end - per["first"]).dt.days / 7.0,
+        }
+    )
+    out["monetary_value"] = repeat_value.reindex(out.index).fillna(0.0)
+    return out
+
+
+def write_shop(path: Path, customers: int = 600, seed: int = 0, days: int = 540) -> Path:
+    """A transactions CSV in Online Retail's shape (InvoiceNo, StockCode, Quantity,
+    InvoiceDate, UnitPrice, CustomerID): customers buying at gamma-distributed rates and
+    leaving with beta-distributed probabilities after each order, two lines per order, and a
+    return now and then (a negative quantity under its own invoice)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    rows = []
+    invoice = 100000
+    for c in range(customers):
+        rate = rng.gamma(0.8, 1 / 30.0)
+        leave = rng.beta(1.0, 4.0)
+        scale = rng.gamma(3.0, 1.5)
+        day = int(rng.integers(0, 120))
+        while day < days:
+            invoice += 1
+            when = start + pd.Timedelta(days=day, hours=int(rng.integers(8, 20)))
+            for item in range(2):
+                price = round(float(rng.gamma(4.0, scale)), 2)
+                rows.append(
+                    (f"{invoice}", f"P{item}", int(rng.integers(1, 4)), when, price, 10000 + c)
+                )
+            if rng.random() < 0.05:
+                rows.append((f"C{invoice}", "P0", -1, when + pd.Timedelta(days=2), 5.0, 10000 + c))
+            if rng.random() < leave:
+                break
+            day += max(1, int(rng.exponential(1 / max(rate, 1e-6))))
+    frame = pd.DataFrame(
+        rows,
+        columns=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+    )
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame.to_csv(path, index=False)
+    return path

@@ -8,4 +8,16 @@ Modules import heavy libraries inside their command functions only, so `segment 
 quick.
 """
 
-MODULES = ("ingest", "features", "segment", "explore", "profiles", "recommend", "export", "bench")
+MODULES = (
+    "ingest",
+    "features",
+    "segment",
+    "explore",
+    "profiles",
+    "predict",
+    "recommend",
+    "export",
+    "measure",
+    "scale",
+    "bench",
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-FORMAT_CHOICES = ["csv", "zip", "xlsx", "parquet", "google-ads", "meta"]
+from ..export.formats import DEFAULT_MIN_SIZE, FORMATS
 
 
 def add_commands(sub, shared) -> None:
@@ -33,7 +33,7 @@ def _export_parser(sub) -> argparse.ArgumentParser:
         metavar="NAME",
         help="a saved custom audience (repeatable)",
     )
-    p.add_argument("--format", default="csv", choices=FORMAT_CHOICES)
+    p.add_argument("--format", default="csv", choices=list(FORMATS))
     p.add_argument("--out", required=True, metavar="PATH", help="the file (the .zip for zip)")
     p.add_argument("--columns", metavar="A,B", help="contact fields and features to add")
     p.add_argument("--contacts", metavar="TABLE", help="the customer table with contact fields")
@@ -45,8 +45,18 @@ def _export_parser(sub) -> argparse.ArgumentParser:
     p.add_argument(
         "--default-country", metavar="CC", help="country of phone numbers without one (e.g. GB)"
     )
-    p.add_argument("--min-size", type=int, default=100, help="flag smaller lists (default 100)")
+    p.add_argument(
+        "--min-size",
+        type=int,
+        default=DEFAULT_MIN_SIZE,
+        help=f"flag smaller lists (default {DEFAULT_MIN_SIZE})",
+    )
     p.add_argument("--value", metavar="COLUMN", help="meta: the value column (default monetary)")
+    p.add_argument(
+        "--prediction",
+        metavar="ID",
+        help="a stored prediction (id or name): adds predicted_clv; meta's value comes from it",
+    )
     p.add_argument(
         "--recommendations", metavar="SET", help="add rec_1 .. rec_N from a recommendation set"
     )
@@ -80,6 +90,7 @@ def _export(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
         default_country=args.default_country,
         min_size=args.min_size,
         value_column=args.value,
+        prediction=args.prediction,
         recommendations=args.recommendations,
         rec_top=args.rec_top,
         progress=shared.progress(args),

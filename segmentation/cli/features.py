@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..features.definitions import DEFAULT_TOP_CATEGORIES, MAX_TOP_CATEGORIES, ON_DUPLICATE
 from . import common
 
 
@@ -21,10 +22,15 @@ def add_commands(sub, shared=common) -> None:
         help="use COLUMN for ROLE in this build (repeatable); ROLE= unsets it",
     )
     p.add_argument("--replace", action="store_true", help="replace a feature table of that name")
-    p.add_argument("--top-categories", type=int, default=8, help="share_<category> columns (8)")
+    p.add_argument(
+        "--top-categories",
+        type=int,
+        default=DEFAULT_TOP_CATEGORIES,
+        help=f"share_<category> columns (default {DEFAULT_TOP_CATEGORIES}, at most {MAX_TOP_CATEGORIES})",
+    )
     p.add_argument(
         "--on-duplicate",
-        choices=["refuse", "first"],
+        choices=list(ON_DUPLICATE),
         default="refuse",
         help="customer tables: refuse repeated ids, or keep the first row of each",
     )

@@ -17,6 +17,7 @@ from ..workspace import META, TableInfo, Workspace, quote_ident
 from ..workspace.types import is_numeric
 from . import identifiers
 from .files import KEY_COLUMNS
+from .previous import MIGRATION_COLUMNS, has_previous
 
 _EXTRA_NAMES = {
     "city": ("city", "town"),
@@ -94,6 +95,8 @@ def column_choices(ws: Workspace, run_id: str, contacts: str | None = None) -> d
     id_col = table.roles.get("customer_id")
     features = [c.name for c in table.columns if c.name not in (id_col, *KEY_COLUMNS, *fields)]
     numeric = [c.name for c in table.columns if c.name != id_col and is_numeric(c.type)]
+    if has_previous(ws, run_id):  # a run made by `segment migrate`: the earlier segment too
+        features += [c for c in MIGRATION_COLUMNS if c not in features]
     return {
         "contacts": info.name if info else None,
         "contact_fields": fields,

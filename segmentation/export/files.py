@@ -29,17 +29,9 @@ import pandas as pd
 
 from ..errors import InvalidParameterError, SegmentationError
 from ..ingest.files import file_sha256
+from .formats import HASHED
 from .model import ExportFile, ExportPlan, ExportResult
 
-FORMATS = {
-    "csv": "CSV (one file)",
-    "zip": "ZIP of one CSV per segment",
-    "xlsx": "Excel (a sheet per segment and a summary)",
-    "parquet": "Parquet",
-    "google-ads": "Google Ads Customer Match (hashed)",
-    "meta": "Meta custom audience (hashed)",
-}
-HASHED = {"google-ads": "google", "meta": "meta"}
 KEY_COLUMNS = ("customer_id", "segment_id", "segment")
 _RISKY = r"^[=+\-@\t\r]"  # cells a spreadsheet would read as a formula
 _EXCEL_ROWS = 1_048_575

@@ -2,7 +2,8 @@
 
 Each export gets an id (``e1``, ``e2``, ...) and a row of ``_seg.exports`` with its run,
 segments, audiences, format, counts, files (with their SHA-256) and options; the customers of
-its holdout are kept in ``_seg.export_holdouts`` so the campaign's lift can be measured later.
+its holdout are kept in ``_seg.export_holdouts`` (and, for an export with a holdout, those of
+its audience in ``_seg.export_audience``) so the campaign's lift can be measured later.
 
 >>> [e.export_id for e in list_exports(ws, "r1")]  # doctest: +SKIP
 ['e1', 'e2']
@@ -31,6 +32,9 @@ CREATE TABLE IF NOT EXISTS {META}.exports (
     options VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS {META}.export_holdouts (
+    export_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, segment_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {META}.export_audience (
     export_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, segment_id INTEGER NOT NULL
 );
 """
@@ -91,14 +95,17 @@ def record_export(
                 json.dumps(plan.options.to_dict() | {"contacts": plan.contacts}, default=str),
             ],
         ).fetchall()
-        if plan.holdout_rows:
-            cur.register("__holdout", plan.holdout[["customer_id", "segment_id"]])
-            cur.execute(
-                f"INSERT INTO {META}.export_holdouts SELECT ?, customer_id, segment_id "
-                "FROM __holdout",
-                [export_id],
-            ).fetchall()
-            cur.unregister("__holdout")
+        if plan.holdout_rows:  # both groups, customer by customer: the campaign's readout
+            for table, rows in (
+                ("export_holdouts", plan.holdout),
+                ("export_audience", plan.audience),
+            ):
+                cur.register("__members", rows[["customer_id", "segment_id"]])
+                cur.execute(
+                    f"INSERT INTO {META}.{table} SELECT ?, customer_id, segment_id FROM __members",
+                    [export_id],
+                ).fetchall()
+                cur.unregister("__members")
     return export_id
 
 

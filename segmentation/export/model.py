@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .formats import DEFAULT_MIN_SIZE
 from .power import minimum_detectable_effect
 from .suppression import Suppression
 
 if TYPE_CHECKING:
     from ..segment.runs import Run
-
-DEFAULT_MIN_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class ExportOptions:
     min_size: int = DEFAULT_MIN_SIZE
     value_column: str | None = None
     base_rate: float | None = None
+    prediction: str | None = None  # a stored prediction: the predicted_clv column, Meta's value
     recommendations: str | None = None  # a recommendation set (id or name): rec_1 .. rec_N
     rec_top: int | None = None  # N (default: the set's number per customer)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,15 +30,19 @@ from ..workspace.types import is_numeric
 from . import identifiers, platforms
 from .contacts import column_choices as column_choices  # the page's entry
 from .contacts import column_names, contact_roles, extra_columns, find_contacts
-from .files import FORMATS, HASHED, KEY_COLUMNS, write_files
+from .files import KEY_COLUMNS, write_files
+from .formats import FORMATS, HASHED
 from .log import record_export
 from .model import ExportOptions, ExportPlan, ExportResult
 from .power import holdout_size, minimum_detectable_effect
+from .previous import MIGRATION_COLUMNS, has_previous, previous_join
 from .suppression import Suppression, suppression_key
 from .suppression import read_suppression as read_suppression  # the page's and CLI's entry
 
 if TYPE_CHECKING:
     from ..segment.runs import Run
+
+PREDICTED = "predicted_clv"  # the column a prediction adds (its clv), and Meta's value from it
 
 
 # -- planning ------------------------------------------------------------------------------------
@@ -87,6 +91,8 @@ def _check(run: Run, opts: ExportOptions) -> ExportOptions:
     if opts.value_column and opts.fmt != "meta":
         raise InvalidParameterError("A value column applies to the meta format only.")
     columns = tuple(dict.fromkeys(c for c in opts.columns if c not in KEY_COLUMNS))
+    if opts.prediction is not None and opts.fmt not in HASHED:
+        columns = tuple(dict.fromkeys((*columns, PREDICTED)))
     return ExportOptions(
         **{**opts.__dict__, "segments": segments, "columns": columns, "default_country": country}
     )
@@ -192,6 +198,8 @@ class _Sources:
     features: list[str]
     extras: dict[str, str]
     value_column: str | None
+    previous: list[str] = field(default_factory=list)  # previous_segment, segment_changed
+    prediction: str | None = None  # the prediction's id, when one gives predicted_clv
 
 
 def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _Sources:
@@ -202,7 +210,12 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     info = find_contacts(ws, run.run_id, opts.contacts)
     table = ws.table(run.table)
     fields = contact_roles(info) if info else []
-    missing = [c for c in opts.columns if c not in fields and c not in column_names(table)]
+    previous = [c for c in opts.columns if c in MIGRATION_COLUMNS and c not in column_names(table)]
+    if previous and not has_previous(ws, run.run_id):
+        previous = []  # not known for this run: reported as an unknown column below
+    pid = _prediction_id(ws, opts.prediction)
+    known = [*fields, *column_names(table), *previous, *([PREDICTED] if pid else [])]
+    missing = [c for c in opts.columns if c not in known]
     if missing:
         raise _unknown_column(ws, run.run_id, opts, missing[0])
     contact_columns = [c for c in opts.columns if c in fields]
@@ -217,10 +230,17 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
             "the Data page (or `segment ingest`), or name it with --contacts TABLE."
         )
     value_column = opts.value_column
+    if opts.fmt == "meta" and value_column is None and pid:
+        value_column = PREDICTED  # value-based lookalikes from the predicted value
     if opts.fmt == "meta" and value_column is None and "monetary" in column_names(table):
         value_column = "monetary"
-    if value_column is not None and (
-        value_column not in column_names(table) or not is_numeric(table.column(value_column).type)
+    if (
+        value_column is not None
+        and not (pid and value_column == PREDICTED)
+        and (
+            value_column not in column_names(table)
+            or not is_numeric(table.column(value_column).type)
+        )
     ):
         raise InvalidParameterError(
             f"The value column must be a numeric column of table {run.table!r}; got "
@@ -229,8 +249,21 @@ def _sources(ws: Workspace, run: Run, opts: ExportOptions, readiness: bool) -> _
     wanted = readiness or opts.fmt in HASHED or supp is not None or contact_columns
     info = info if wanted else None
     extras = extra_columns(info) if info is not None and opts.fmt == "meta" else {}
-    features = [c for c in opts.columns if c not in fields]
-    return _Sources(info, contact_columns, features, extras, value_column)
+    features = [
+        c
+        for c in opts.columns
+        if c not in fields and c not in previous and not (pid and c == PREDICTED)
+    ]
+    return _Sources(info, contact_columns, features, extras, value_column, previous, pid)
+
+
+def _prediction_id(ws: Workspace, prediction: str | None) -> str | None:
+    """The id of a stored prediction given by id or name (None for None)."""
+    if prediction is None:
+        return None
+    from ..predict.store import read_prediction
+
+    return read_prediction(ws, prediction)["summary"]["prediction_id"]
 
 
 def _unknown_column(
@@ -257,13 +290,24 @@ def _select(
     joins = []
     table = ws.table(run.table)
     info, features, value_column = src.info, src.features, src.value_column
-    if features or value_column:
+    predicted_value = src.prediction is not None and value_column == PREDICTED
+    if features or (value_column and not predicted_value):
         joins.append(
             f"LEFT JOIN {quote_ident(run.table)} f ON CAST(f.{quote_ident(table.roles['customer_id'])} "
             "AS VARCHAR) = a.customer_id"
         )
         exprs += [(f"f.{quote_ident(c)}", c) for c in features]
-        exprs += [(f"f.{quote_ident(value_column)}", "__c_value")] if value_column else []
+        if value_column and not predicted_value:
+            exprs.append((f"f.{quote_ident(value_column)}", "__c_value"))
+    join_params: list[Any] = []
+    if src.prediction is not None:
+        joins.append(
+            f"LEFT JOIN {META}.prediction_customers pc ON pc.prediction_id = ? "
+            "AND pc.customer_id = a.customer_id"
+        )
+        join_params.append(src.prediction)
+        exprs += [("pc.clv", PREDICTED)] if PREDICTED in opts.columns else []
+        exprs += [("pc.clv", "__c_value")] if predicted_value else []
     if info is not None:
         sources = {r: info.roles[r] for r in contact_roles(info)} | src.extras
         inner = ", ".join(
@@ -274,6 +318,11 @@ def _select(
             f"{inner} FROM {quote_ident(info.name)} GROUP BY 1) c ON c.__cid = a.customer_id"
         )
         exprs += [(f"c.{quote_ident(n)}", f"__c_{n}") for n in sources]
+    join_params: list[Any] = []
+    if src.previous:
+        join, join_params = previous_join(run.run_id)
+        joins.append(join)
+        exprs += [(f"p.{quote_ident(c)}", c) for c in src.previous]
     flags = []
     if opts.segments is not None:
         exprs.append(("list_contains(?::INTEGER[], a.segment_id)", "__in_segments"))
@@ -292,7 +341,7 @@ def _select(
         f"ON a.run_id = s.run_id AND a.segment_id = s.segment_id {' '.join(joins)} "
         f"WHERE a.run_id = ?) t WHERE {where} ORDER BY __1, __0"
     )
-    frame = ws.query_df(sql, [*params, run.run_id])
+    frame = ws.query_df(sql, [*params, *join_params, run.run_id])
     frame.columns = [name for _, name in exprs]
     frame["customer_id"] = frame["customer_id"].astype(str)
     return frame, flags

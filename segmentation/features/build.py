@@ -30,7 +30,7 @@ from ..ingest.roles import ROLES
 from ..progress import Progress, reporter
 from ..workspace import ColumnInfo, TableInfo, Workspace, quote_ident
 from .customers import customer_plan
-from .definitions import MAX_TOP_CATEGORIES, ON_DUPLICATE
+from .definitions import DEFAULT_TOP_CATEGORIES, MAX_TOP_CATEGORIES, ON_DUPLICATE
 from .sql import MAX_NAME, Plan
 from .transactions import transaction_plan
 
@@ -73,7 +73,7 @@ def build_features(
     as_of: date | str | None = None,
     roles: Mapping[str, str | None] | None = None,
     replace: bool = False,
-    top_categories: int = 8,
+    top_categories: int = DEFAULT_TOP_CATEGORIES,
     on_duplicate: str = "refuse",
     progress: Progress | None = None,
 ) -> FeatureResult:

@@ -29,7 +29,8 @@ FEATURE_HELP: dict[str, str] = {
     "orders_prev_90d": "Orders dated 91 to 180 days before the as-of date.",
     "frequency_repeat": "Repeat orders: frequency - 1 (lifetimes / pymc-marketing 'frequency').",
     "recency_btyd": "Days from the first to the last purchase (lifetimes 'recency').",
-    "T": "Days from the first purchase to the as-of date (lifetimes 'T').",
+    "T": "Days from the first purchase to the observation end, the day before the as-of date "
+    "(lifetimes 'T').",
 }
 
 # Numeric transaction features a default segmentation uses (after log + standard scaling).
@@ -48,3 +49,4 @@ BEHAVIOURAL_FEATURES: tuple[str, ...] = (
 
 ON_DUPLICATE = ("refuse", "first")
 MAX_TOP_CATEGORIES = 50
+DEFAULT_TOP_CATEGORIES = 8  # share_<category> columns for the top categories by revenue

@@ -229,7 +229,8 @@ def _final_select(roles: Mapping[str, str], share_columns: Sequence[str]) -> str
         "o.orders_prev_90d",
         "o.frequency - 1 AS frequency_repeat",
         "date_diff('day', t.first_day, t.last_day) AS recency_btyd",
-        "date_diff('day', t.first_day, c.as_of) AS \"T\"",
+        # T runs to the observation end, the last day observed (as_of - 1), as lifetimes' T
+        "date_diff('day', t.first_day, c.as_of) - 1 AS \"T\"",
     ]
     joins = ["JOIN totals AS t ON t.customer_id = o.customer_id"]
     if "category" in roles:

@@ -26,7 +26,7 @@ FEATURE_WORDS: dict[str, str] = {
     "orders_prev_90d": "orders 91-180 days ago",
     "frequency_repeat": "repeat orders",
     "recency_btyd": "days from first to last order",
-    "T": "days since first order",
+    "T": "days from the first order to the last day observed",
 }
 RATE_FEATURES = ("return_rate",)  # shown as percentages, as are share_<category> columns
 

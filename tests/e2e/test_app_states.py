@@ -19,6 +19,7 @@ NEEDS = {
     "explore": "run",
     "profiles": "run",
     "export": "run",
+    "results": "run",
 }
 
 

@@ -1,6 +1,7 @@
 """The data classes of segmentation.export.model."""
 
-from segmentation.export.model import DEFAULT_MIN_SIZE, ExportOptions
+from segmentation.export.formats import DEFAULT_MIN_SIZE
+from segmentation.export.model import ExportOptions
 from segmentation.export.suppression import Suppression
 
 

@@ -53,7 +53,7 @@ EXPECTED = {
         "orders_prev_90d": 1,
         "frequency_repeat": 2,
         "recency_btyd": 172,
-        "T": 173,
+        "T": 172,
     },
     "B": {
         "recency_days": 122,
@@ -76,7 +76,7 @@ EXPECTED = {
         "orders_prev_90d": 1,
         "frequency_repeat": 0,
         "recency_btyd": 0,
-        "T": 122,
+        "T": 121,
     },
     "C": {
         "recency_days": 21,
@@ -99,7 +99,7 @@ EXPECTED = {
         "orders_prev_90d": 0,
         "frequency_repeat": 1,
         "recency_btyd": 9,
-        "T": 30,
+        "T": 29,
     },
 }
 
@@ -402,7 +402,7 @@ def test_as_of_earlier_than_some_purchases_leaves_them_out(ws, tmp_path):
     assert got["A"]["frequency"] == 2
     assert got["A"]["recency_days"] == 1
     assert got["A"]["monetary"] == pytest.approx(35.0)
-    assert got["A"]["T"] == 97
+    assert got["A"]["T"] == 96
 
 
 def test_as_of_accepts_a_date(ws, tmp_path):

@@ -1,0 +1,1 @@
+"""Tests of export (a package: its conftest.py must not clash with the others)."""
