@@ -68,13 +68,18 @@ def k_range(text: str) -> range:
 
 def cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from ..errors import InvalidParameterError
+    from ..profiles.naming import name_segments  # segments named when the run is made
 
     ws = common.workspace(args)
     if args.recipe:
         from ..segment.recipe import read_recipe, run_recipe
 
         run = run_recipe(
-            ws, read_recipe(args.recipe), refit=args.refit, progress=common.progress(args)
+            ws,
+            read_recipe(args.recipe),
+            refit=args.refit,
+            progress=common.progress(args),
+            namer=name_segments,
         )
     else:
         from ..segment.registry import get_algorithm
@@ -100,6 +105,7 @@ def cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             seed=args.seed,
             name=args.name,
             progress=common.progress(args),
+            namer=name_segments,
         )
     lines = [
         f"Run {run.run_id} ({run.name}): {run.customers:,} customers in "

@@ -70,6 +70,7 @@ def fit_umap(prepared: PreparedFeatures, params: ProjectionParams, report: Progr
     with warnings.catch_warnings():  # "no knn_search_index": transform() is not needed here
         warnings.filterwarnings("ignore", message=".*knn_search_index.*", category=UserWarning)
         coords = model.fit_transform(X)
+    epochs.raise_stop()  # a stop asked for during the epochs, raised once tqdm let go
     if not np.isfinite(coords).all():
         raise InvalidParameterError(
             "UMAP gave non-finite coordinates for this sample; try more neighbours or another "
@@ -83,21 +84,37 @@ def _epoch_text(done: float) -> str:
 
 
 class _EpochReporter:
-    """A file-like target for UMAP's tqdm bar (``{n}/{total}``), forwarded as a fraction."""
+    """A file-like target for UMAP's tqdm bar (``{n}/{total}``), forwarded as a fraction.
+
+    tqdm writes while holding a process-wide lock that it releases without ``try/finally``:
+    an exception raised here (Streamlit stops a rerun by raising in ``st.progress``) would keep
+    that lock and hang every later UMAP fit in the process. So a raising ``report`` is recorded,
+    no longer called, and :meth:`raise_stop` raises it once UMAP has returned.
+    """
 
     def __init__(self, report: Callable[[float], None]) -> None:
         self._report = report
         self._last = -1.0
+        self._stop: BaseException | None = None
 
     def write(self, text: str) -> int:
         found = re.findall(r"(\d+)/(\d+)", text)
-        if found:
+        if found and self._stop is None:
             n, total = map(int, found[-1])
             fraction = n / total if total else 1.0
             if fraction - self._last >= 0.02 or fraction >= 1:
                 self._last = fraction
-                self._report(fraction)
+                try:
+                    self._report(fraction)
+                except BaseException as stop:  # noqa: BLE001 - kept, raised by raise_stop
+                    self._stop = stop
         return len(text)
+
+    def raise_stop(self) -> None:
+        """Raise what ``report`` raised during the fit, if it raised."""
+        if self._stop is not None:
+            stop, self._stop = self._stop, None
+            raise stop
 
     def flush(self) -> None:
         pass

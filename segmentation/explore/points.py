@@ -88,15 +88,12 @@ def _customer_values(ws: Workspace, run_id: str, ids: pd.Series, columns: list[s
     run = get_run(ws, run_id)
     id_column = customer_id_column(ws, run)
     select = "".join(f", CAST(f.{quote_ident(c)} AS DOUBLE) AS {quote_ident(c)}" for c in columns)
-    cur = ws.cursor()
-    try:
+    with ws.reading() as cur:
         cur.register("__chosen", pd.DataFrame({"customer_id": ids.astype(str).to_numpy()}))
         return cur.execute(
             f"SELECT c.customer_id{select} FROM __chosen c JOIN {quote_ident(run.table)} f "
             f"ON c.customer_id = CAST(f.{quote_ident(id_column)} AS VARCHAR)"
         ).df()
-    finally:
-        cur.close()
 
 
 def describe(projection: Projection, points: ChartPoints) -> str:

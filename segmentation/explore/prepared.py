@@ -55,8 +55,7 @@ def _run_frame(ws: Workspace, run: Run) -> tuple[pd.DataFrame, np.ndarray, np.nd
     segment ids, in one DuckDB join of the table to the run's assignments."""
     id_column = customer_id_column(ws, run)
     id_sql = f"CAST(f.{quote_ident(id_column)} AS VARCHAR)"
-    cur = ws.cursor()
-    try:
+    with ws.reading() as cur:
         result = cur.execute(
             f"SELECT {id_sql} AS __customer_id, a.segment_id AS __segment_id, "
             f"f.* EXCLUDE ({quote_ident(id_column)}) "
@@ -64,8 +63,6 @@ def _run_frame(ws: Workspace, run: Run) -> tuple[pd.DataFrame, np.ndarray, np.nd
             f"ON a.customer_id = {id_sql} WHERE a.run_id = ?",
             [run.run_id],
         ).fetchnumpy()
-    finally:
-        cur.close()
     ids = np.asarray(result.pop("__customer_id"), dtype=object)
     segment_ids = np.asarray(result.pop("__segment_id"), dtype=np.int64)
     if len(ids) != run.customers:  # customers gone, or ids repeated, since the run

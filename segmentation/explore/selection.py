@@ -135,8 +135,7 @@ def _selection_rows(
         f"FROM {META}.assignments a JOIN {table} f ON a.customer_id = {id_sql} "
         "LEFT JOIN __selected s ON s.customer_id = a.customer_id WHERE a.run_id = ?"
     )
-    cur = ws.cursor()
-    try:
+    with ws.reading() as cur:
         cur.register("__selected", chosen)
         overall = cur.execute(
             f"SELECT count(s.customer_id), count(*){means} {joined}", [run.run_id]
@@ -152,8 +151,6 @@ def _selection_rows(
             f"JOIN {table} f ON a.customer_id = {id_sql} ORDER BY a.customer_id LIMIT ?",
             [run.run_id, int(limit)],
         ).df()
-    finally:
-        cur.close()
     return overall, by_segment, members
 
 

@@ -318,10 +318,10 @@ def _select(
             f"{inner} FROM {quote_ident(info.name)} GROUP BY 1) c ON c.__cid = a.customer_id"
         )
         exprs += [(f"c.{quote_ident(n)}", f"__c_{n}") for n in sources]
-    join_params: list[Any] = []
     if src.previous:
-        join, join_params = previous_join(run.run_id)
+        join, previous_params = previous_join(run.run_id)
         joins.append(join)
+        join_params += previous_params
         exprs += [(f"p.{quote_ident(c)}", c) for c in src.previous]
     flags = []
     if opts.segments is not None:

@@ -19,6 +19,7 @@ of source share: :mod:`.sql`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import InvalidParameterError, param_error
+from ..ingest.quality import guess_kind
 from ..ingest.roles import ROLES
 from ..progress import Progress, reporter
 from ..workspace import ColumnInfo, TableInfo, Workspace, quote_ident
@@ -106,7 +108,7 @@ def build_features(
     _check_source(info, target)
     report(0.05, f"Reading {source}")
     with ws.transaction() as cur:
-        if info.kind == "transactions":
+        if _kind(cur, info, used) == "transactions":
             plan = transaction_plan(cur, info, used, as_of_day, top_categories, report)
         else:
             plan = customer_plan(cur, info, used, as_of_day, on_duplicate, report)
@@ -222,6 +224,18 @@ def _check_options(top_categories: object, on_duplicate: object) -> None:
         )
     if on_duplicate not in ON_DUPLICATE:
         raise param_error("on_duplicate", "one of 'refuse', 'first'", on_duplicate)
+
+
+def _kind(cur, info: TableInfo, used: Mapping[str, str]) -> str:
+    """The table's kind, decided again from the ids when this build names another customer id
+    (transactions when they repeat)."""
+    if used.get("customer_id") == info.roles.get("customer_id"):
+        return info.kind
+    by_column = {column: role for role, column in used.items()}
+    columns = [
+        dataclasses.replace(c, role=by_column.get(c.name, "attribute")) for c in info.columns
+    ]
+    return guess_kind(cur, info.name, columns)
 
 
 def _resolve_roles(info: TableInfo, override: Mapping[str, str | None] | None) -> dict[str, str]:

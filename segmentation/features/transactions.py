@@ -141,9 +141,9 @@ def _top_categories(cur, scope: list[str], as_of: date, top: int) -> list[str]:
         with_ctes(
             scope,
             "SELECT category FROM lines WHERE NOT is_return AND category IS NOT NULL "
-            f"GROUP BY category ORDER BY sum(amount) DESC, category LIMIT {int(top)}",
+            "GROUP BY category ORDER BY sum(amount) DESC, category LIMIT ?",
         ),
-        [as_of],
+        [as_of, int(top)],
     ).fetchall()
     return [r[0] for r in ranked]
 

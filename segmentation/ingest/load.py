@@ -334,17 +334,23 @@ def update_roles(
 ) -> TableInfo:
     """Change roles (column -> role, other columns keep theirs) and/or the kind of a table.
 
-    The quality report is refreshed, as returns and missing ids depend on the roles.
+    The quality report is refreshed, as returns and missing ids depend on the roles. When the
+    customer-id role moves, the kind is decided again from the new ids (transactions when they
+    repeat), unless ``kind`` asks for another kind than the table's. A role whose type does not
+    fit (text as the amount) is refused and nothing changes.
     """
     info = ws.table(name)
     merged = {c.name: c.role for c in info.columns} | dict(new_roles)
     full = roles.check_roles(merged, [c.name for c in info.columns])
+    roles.check_role_types(full, {c.name: c.type for c in info.columns})
     columns = [dataclasses.replace(c, role=full[c.name]) for c in info.columns]
-    cur = ws.cursor()
-    try:
+    moved = info.roles.get("customer_id") != next(
+        (c.name for c in columns if c.role == "customer_id"), None
+    )
+    with ws.reading() as cur:
         fresh = quality.quality_report(cur, name, columns, info.quality.get("unparseable", {}))
-    finally:
-        cur.close()
+        if moved and kind in (None, info.kind):
+            kind = quality.guess_kind(cur, name, columns)
     return ws.update_table(name, columns=columns, kind=kind, quality=fresh)
 
 

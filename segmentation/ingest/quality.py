@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 import duckdb
 
 from ..workspace import ColumnInfo, quote_ident
-from ..workspace.types import is_numeric
+from ..workspace.types import is_numeric, type_class
 from . import roles as roles_mod
 from .coltypes import ColumnPlan, value_sql
 
@@ -16,6 +17,7 @@ _QUARTILE_SAMPLE = 100_000
 _BATCH = 60  # columns per aggregate query (files may have 1,000+ columns)
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _PHONE = r"\+?[0-9 ().\-/]{7,22}"
+_CODE = r"[A-Za-z0-9][A-Za-z0-9_./#-]{0,39}"  # one word: an id, a card or member number
 
 
 def _batches(items: list, size: int = _BATCH):
@@ -40,10 +42,11 @@ def column_facts(
                 f"length(regexp_replace({t}, '[^0-9]', '', 'g')) BETWEEN 7 AND 15) AS p{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '0\d+')) AS z{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '[+-]?\d+\.0+')) AS w{i}",
+                f"count(*) FILTER (WHERE regexp_full_match({t}, '{_CODE}')) AS c{i}",
             ]
         row = cur.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(sample)}").fetchall()[0]
         for i, plan in enumerate(batch):
-            n, d, e, p, z, w = row[6 * i : 6 * i + 6]
+            n, d, e, p, z, w, c = row[7 * i : 7 * i + 7]
             share = lambda k, n=n: k / n if n else 0.0  # noqa: E731
             out.append(
                 roles_mod.ColumnFacts(
@@ -55,6 +58,8 @@ def column_facts(
                     leading_zeros=z > 0,
                     generic_name=bool(re.fullmatch(r"column_\d+", plan.name)),
                     whole_floats=n > 0 and w == n,
+                    distinct=int(d),
+                    code_like=n > 0 and c == n,
                 )
             )
     return out
@@ -98,7 +103,11 @@ def quality_report(
     for stats in per_column:
         stats["outliers"] = outliers.get(stats["name"], 0)
     duplicates = _duplicate_rows(cur, t, columns)
-    by_role = {c.role: c.name for c in columns}
+    by_role = {  # a role on a column of the wrong type (an old catalog) is not counted
+        c.role: c.name
+        for c in columns
+        if type_class(c.type) == roles_mod.TYPE_RULES.get(c.role, type_class(c.type))
+    }
     report: dict[str, Any] = {
         "rows": rows,
         "columns": len(columns),
@@ -182,20 +191,15 @@ def _outliers(cur, t: str, columns: list[ColumnInfo]) -> dict[str, int]:
             f"SELECT {quart} FROM (SELECT {cols} FROM {t} "
             f"USING SAMPLE {_QUARTILE_SAMPLE} ROWS (reservoir, 7))"
         ).fetchall()[0]
-        parts = []
+        parts, fences = [], []
         for c, qs in zip(batch, bounds, strict=True):
-            if not qs or qs[0] is None:
+            iqr = float(qs[1]) - float(qs[0]) if qs and qs[0] is not None else math.nan
+            if not (math.isfinite(iqr) and iqr > 0):  # no spread, or quartiles of +-inf/NaN
                 parts.append("0")
                 continue
-            lo, hi = float(qs[0]), float(qs[1])
-            iqr = hi - lo
-            if iqr <= 0:
-                parts.append("0")
-                continue
-            parts.append(
-                f"count(*) FILTER (WHERE {quote_ident(c.name)} < {lo - 3 * iqr!r} "
-                f"OR {quote_ident(c.name)} > {hi + 3 * iqr!r})"
-            )
-        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
+            q = quote_ident(c.name)
+            parts.append(f"count(*) FILTER (WHERE {q} < ? OR {q} > ?)")
+            fences += [float(qs[0]) - 3 * iqr, float(qs[1]) + 3 * iqr]  # may be +-inf: bound
+        row = cur.execute(f"SELECT {', '.join(parts)} FROM {t}", fences).fetchall()[0]
         found.update({c.name: int(n) for c, n in zip(batch, row, strict=True) if n})
     return found

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import InvalidParameterError
+from ..workspace.types import is_integer, is_numeric, type_class
 
 ROLES = (
     "customer_id",
@@ -48,12 +49,69 @@ _NAME_HINTS: dict[str, tuple[str, ...]] = {
         "customer",
         "clientid",
         "client",
+        "clientno",
+        "clientnumber",
         "userid",
         "memberid",
+        "member",
+        "memberno",
+        "membernumber",
+        "membershipid",
+        "membershipnumber",
         "accountid",
+        "accountno",
+        "accountnumber",
+        "account",
         "shopperid",
+        "shopper",
         "buyerid",
+        "buyer",
+        "consumerid",
+        "patronid",
+        "guestid",
+        "householdid",
+        "subscriberid",
         "contactid",
+        "cardid",
+        "cardno",
+        "cardnumber",
+        "loyaltyid",
+        "loyaltyno",
+        "loyaltynumber",
+        "loyaltycard",
+        "loyaltycardno",
+        "loyaltycardnumber",
+        "clubcard",
+        # German, Dutch, Scandinavian, French, Spanish, Portuguese, Italian, Polish
+        "kundennummer",
+        "kundennr",
+        "kundenid",
+        "kunde",
+        "kundeid",
+        "kundnummer",
+        "kundnr",
+        "mitgliedsnummer",
+        "klantnummer",
+        "klantnr",
+        "klantid",
+        "klant",
+        "lidnummer",
+        "numeroclient",
+        "numclient",
+        "codeclient",
+        "idclient",
+        "cliente",
+        "idcliente",
+        "codcliente",
+        "codigocliente",
+        "numerocliente",
+        "numcliente",
+        "socio",
+        "idsocio",
+        "tessera",
+        "klient",
+        "klientid",
+        "nrklienta",
     ),
     "order_id": (
         "invoiceno",
@@ -81,6 +139,8 @@ _NAME_HINTS: dict[str, tuple[str, ...]] = {
         "createdat",
         "time",
         "saledate",
+        "datum",  # German, Dutch, Scandinavian
+        "fecha",  # Spanish
     ),
     "amount": (
         "amount",
@@ -128,6 +188,8 @@ class ColumnFacts:
     leading_zeros: bool = False
     generic_name: bool = False  # column_1, column_2 ...: the file had no header
     whole_floats: bool = False  # every value looks like 17850.0
+    distinct: int = 0  # distinct non-missing values in the sample
+    code_like: bool = False  # every value one word of letters, digits and - _ . / #
 
 
 def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
@@ -156,7 +218,40 @@ def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
         elif col.share_phone >= 0.8 and col.type == "VARCHAR":
             give(col, "phone")
     _guess_unnamed(columns, give)
+    if "customer_id" not in taken:
+        _guess_customer_codes(columns, roles, give)
     return {c.name: roles.get(c.name, "attribute") for c in columns}
+
+
+_CODE_WORDS = re.compile(r"(id|no|nr|num|number|code|key|ref)$")
+MIN_CODES = 10  # distinct codes a column needs to be read as customer ids from its values
+
+
+def _guess_customer_codes(columns: list[ColumnFacts], roles: dict[str, str], give) -> None:
+    """The customer id of order lines without a telling name: beside a date column, the code
+    column whose values repeat (columns named like codes first, then the one with most codes)."""
+    if not any(type_class(c.type) == "date" for c in columns):
+        return
+    candidates = [
+        c
+        for c in columns
+        if c.name not in roles
+        and c.code_like
+        and c.distinct >= MIN_CODES
+        and 0 < c.distinct_ratio < 0.9
+        and c.share_email < 0.5
+        and c.share_phone < 0.5
+        and _fits(c, "customer_id")
+    ]
+    if candidates:
+        best = min(
+            candidates,
+            key=lambda c: (
+                not _CODE_WORDS.search(normalize_name(c.name)),
+                -c.distinct,
+            ),
+        )
+        give(best, "customer_id")
 
 
 def _guess_unnamed(columns: list[ColumnFacts], give) -> None:
@@ -183,11 +278,8 @@ def _guess_unnamed(columns: list[ColumnFacts], give) -> None:
 
 
 def _fits(col: ColumnFacts, role: str) -> bool:
-    numeric = col.type in ("BIGINT", "DOUBLE", "HUGEINT", "INTEGER", "DECIMAL")
-    if role == "timestamp":
-        return col.type in ("DATE", "TIMESTAMP")
-    if role in ("amount", "quantity", "unit_price"):
-        return numeric
+    if role in TYPE_RULES:
+        return type_class(col.type) == TYPE_RULES[role]
     if role in ("customer_id", "order_id", "zip", "phone"):
         return col.type in ("VARCHAR", "BIGINT") or (col.type == "DOUBLE" and col.whole_floats)
     if role in ("product", "category", "country", "first_name", "last_name"):
@@ -208,6 +300,39 @@ def guess_kind(rows: int, customer_rows: int, distinct_customers: int, has_times
     if not customer_rows and has_timestamp and rows > 0:
         return "transactions"
     return "customers"
+
+
+# Roles that need a type class: sums and counts need numbers, recency needs dates.
+TYPE_RULES = {"amount": "number", "quantity": "number", "unit_price": "number", "timestamp": "date"}
+_WANTED = {"number": "a numeric column", "date": "a date column"}
+
+
+def check_role_types(roles: Mapping[str, str], types: Mapping[str, str]) -> None:
+    """Refuse a role given to a column whose type does not fit it (column -> role, -> type).
+
+    >>> check_role_types({"amount": "amount"}, {"amount": "VARCHAR"})
+    Traceback (most recent call last):
+    ...
+    segmentation.errors.InvalidParameterError: 'amount' holds text; choose a numeric column for the role 'amount', or fix the file.
+    """
+    for col, role in roles.items():
+        wanted = TYPE_RULES.get(role)
+        if wanted and type_class(types[col]) != wanted:
+            raise InvalidParameterError(
+                f"{col!r} holds {holds(types[col])}; choose {_WANTED[wanted]} for the role "
+                f"{role!r}, or fix the file."
+            )
+
+
+def holds(duck_type: str) -> str:
+    """What a column of this type holds, in words: text, whole numbers, decimals, dates."""
+    if is_integer(duck_type):
+        return "whole numbers"
+    if is_numeric(duck_type):
+        return "decimals"
+    return {"date": "dates", "text": "text", "boolean": "yes/no values"}.get(
+        type_class(duck_type), f"{duck_type} values"
+    )
 
 
 def check_roles(roles: Mapping[str, str], columns: list[str]) -> dict[str, str]:

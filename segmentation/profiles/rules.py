@@ -99,6 +99,9 @@ def segment_rules(
         fill = frame[features].median()
     fill = fill.reindex(features).fillna(0.0)
     X = frame[features].astype(float).fillna(fill).to_numpy()
+    # scikit-learn's trees work in float32: beyond its range (and +-inf) the value is clipped,
+    # which orders the customers as SQL does on the real values.
+    X = np.clip(X, -_FLOAT32_MAX, _FLOAT32_MAX)
     y = frame["segment_id"].to_numpy()
     tree = _best_tree(X, y, seed)
     integer = {c.name for c in ws.table(table).columns if is_integer(c.type)}
@@ -137,6 +140,9 @@ def _measured(
         features=list(features),
         sample_size=sample_size,
     )
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _best_tree(X: np.ndarray, y: np.ndarray, seed: int):

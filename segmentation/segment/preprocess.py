@@ -153,6 +153,9 @@ def suggest_log(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
     chosen = []
     for name in columns:
         values = pd.Series(finite_floats(frame[name])).dropna()
+        largest = values.abs().max() if len(values) else 0.0
+        if largest > 0:  # skewness does not change with scale; huge values would overflow it
+            values = values / largest
         if len(values) > 2 and values.min() >= 0 and values.skew() > 1:
             chosen.append(name)
     return tuple(chosen)
@@ -259,10 +262,26 @@ def prepare(frame: pd.DataFrame, config: PrepConfig) -> Prepared:
         [("clean", FrameCleaner(numeric=numeric, categorical=categorical)), ("columns", columns)]
     )
     X = head.fit_transform(frame)
+    _check_finite(X, columns, branches, frame)
     weights = ColumnWeights(factors=_factors(columns, branches, config.weights)).fit(X)
     pipeline = Pipeline([*head.steps, ("weights", weights)])
     X = np.ascontiguousarray(weights.transform(X), dtype=np.float64)
     return Prepared(X, pipeline, _feature_names(pipeline), [*numeric, *categorical], notes)
+
+
+def _check_finite(X: np.ndarray, columns: ColumnTransformer, branches: list, frame) -> None:
+    """Refuse a matrix that scaling overflowed (values near the largest double), naming the
+    feature: scikit-learn's own error speaks of NaN in a step the user never chose."""
+    bad = ~np.isfinite(X).all(axis=0)
+    if not bad.any():
+        return
+    for name, source, _ in branches:
+        if bad[columns.output_indices_[name]].any():
+            largest = float(np.nanmax(np.abs(finite_floats(frame[source]))))
+            raise InvalidParameterError(
+                f"Feature {source!r} holds values too large to scale (up to {largest:.3g}); "
+                "clip its extremes (clip=[0.01, 0.99]), use the quantile scaler, or leave it out."
+            )
 
 
 def transform(pipeline: Pipeline, frame: pd.DataFrame) -> np.ndarray:

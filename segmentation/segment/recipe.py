@@ -27,7 +27,7 @@ from ..ingest.files import file_sha256
 from ..progress import Progress
 from ..workspace import Workspace, safe_table_name
 from .preprocess import PrepConfig
-from .runs import Run, fitted, get_run, run_segmentation
+from .runs import Namer, Run, fitted, get_run, run_segmentation
 
 VERSION = 1
 
@@ -96,9 +96,16 @@ def read_recipe(path: str | Path) -> dict[str, Any]:
 
 
 def run_recipe(
-    ws: Workspace, recipe: dict[str, Any], *, refit: bool = False, progress: Progress | None = None
+    ws: Workspace,
+    recipe: dict[str, Any],
+    *,
+    refit: bool = False,
+    progress: Progress | None = None,
+    namer: Namer | None = None,
 ) -> Run:
-    """Run a recipe: on its table, or on the newer file its ``[source] file`` names."""
+    """Run a recipe: on its table, or on the newer file its ``[source] file`` names.
+
+    ``namer`` names the new run's segments (see :func:`~.runs.run_segmentation`)."""
     source = recipe["source"]
     table = source["table"]
     new_file = _newer_file(source)
@@ -113,11 +120,16 @@ def run_recipe(
             f"The recipe's table {table!r} is not in this workspace. Set [source] file to the "
             "data file to load, or run it in the workspace that made it."
         )
-    return _run(ws, recipe, table, model, progress)
+    return _run(ws, recipe, table, model, progress, namer)
 
 
 def apply_run(
-    ws: Workspace, run_id: str, table: str | None = None, *, progress: Progress | None = None
+    ws: Workspace,
+    run_id: str,
+    table: str | None = None,
+    *,
+    progress: Progress | None = None,
+    namer: Namer | None = None,
 ) -> Run:
     """A new run that gives the customers of ``table`` (default: the run's own) the segments of
     a stored run's fitted pipeline and model, with no refit, as ``segment run --recipe`` does
@@ -127,7 +139,8 @@ def apply_run(
     'Segments assigned with the fitted model of the earlier run.'
     """
     recipe = parse_recipe(recipe_toml(ws, run_id))
-    return _run(ws, recipe, table or recipe["source"]["table"], stored_model(ws, run_id), progress)
+    table = table or recipe["source"]["table"]
+    return _run(ws, recipe, table, stored_model(ws, run_id), progress, namer)
 
 
 def stored_model(ws: Workspace, run_id: str) -> tuple[Any, Any]:
@@ -142,6 +155,7 @@ def _run(
     table: str,
     model: tuple[Any, Any] | None,
     progress: Progress | None,
+    namer: Namer | None = None,
 ) -> Run:
     algo = recipe["algorithm"]
     features = recipe.get("features") or {}
@@ -155,6 +169,7 @@ def _run(
         features=None if prep else features.get("features"),
         seed=int(algo.get("seed", 0)),
         progress=progress,
+        namer=namer,
         _model=model,
     )
 

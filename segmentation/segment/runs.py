@@ -13,7 +13,7 @@ algorithm leaves as noise (HDBSCAN) are segment 0, "Unassigned".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +42,16 @@ if TYPE_CHECKING:  # scikit-learn is imported by the functions that fit, not by 
     from .diagnostics import Comparison, SweepResult
     from .preprocess import PrepConfig
 
+# Names a stored run's segments and returns the run as stored: profiles.naming.name_segments.
+# segment/ sits below profiles/, so the public entry points (the CLI, the Segment page, recipe
+# runs) pass it in; a run made without one keeps "Segment N" until it is profiled.
+Namer = Callable[[Workspace, str], Run]
+
 
 __all__ = [  # what importers read from here (Run, Segment and the inputs live in store/inputs)
     "RFM_COLUMNS",
     "UNASSIGNED",
+    "Namer",
     "Run",
     "Segment",
     "assignments",
@@ -80,12 +86,15 @@ def run_segmentation(
     seed: int = 0,
     name: str | None = None,
     progress: Progress | None = None,
+    namer: Namer | None = None,
     _model: tuple[Any, Any] | None = None,
 ) -> Run:
     """Segment every customer of a feature (or customer) table and store the run.
 
     ``prep`` (or just ``features``) chooses the preparation; by default the behavioural
     features with log + standard scaling. Nothing is stored when a parameter is wrong.
+    ``namer`` (``profiles.naming.name_segments``) names the segments once the run is stored,
+    so every page, export and the CLI show the same names from the start.
     """
     from . import registry
 
@@ -111,6 +120,9 @@ def run_segmentation(
         fitted_run.pipeline, fitted_run.model, config and config.to_dict(), extra.get("linkage")
     )
     store_run(ws, run, frame["customer_id"], segment_ids, fitted_run.probabilities, blob)
+    if namer is not None:
+        report(0.96, "Naming the segments")
+        run = namer(ws, run.run_id)
     report(1.0, f"Run {run.run_id}: {len(run.segments)} segments")
     return run
 

@@ -141,6 +141,24 @@ class Workspace:
         return self._con.cursor()
 
     @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reads (closed after), DuckDB's errors translated as :meth:`query` does.
+
+        >>> with ws.reading() as cur:  # doctest: +SKIP
+        ...     cur.register("__chosen", frame)
+        ...     rows = cur.execute("SELECT ...").fetchall()
+        """
+        cur = self._con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            if is_interrupt(exc):
+                raise
+            raise translate(exc) from exc
+        finally:
+            cur.close()
+
+    @contextmanager
     def transaction(self, *, loader: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Serialize a write: yields a cursor inside BEGIN ... COMMIT, rolled back on any error.
 
@@ -255,12 +273,9 @@ class Workspace:
         if kind is not None:
             sql += " WHERE kind = ?"
             params.append(kind)
-        cur = self.cursor()
-        try:
+        with self.reading() as cur:
             rows = cur.execute(sql + " ORDER BY loaded_at, name", params).fetchall()
             names = [d[0] for d in cur.description]
-        finally:
-            cur.close()
         return [table_info_from_row(dict(zip(names, row, strict=True))) for row in rows]
 
     def has_table(self, name: str) -> bool:

@@ -62,7 +62,11 @@ def test_ingest_options_reach_the_reader(tmp_path):
         )
     )
     assert data["table"] == "eu"
-    assert [c["type"] for c in data["columns"]] == ["BIGINT", "DATE"]
+    # "kunde" is German for customer: its ids are kept as text, as written
+    assert [(c["type"], c["role"]) for c in data["columns"]] == [
+        ("VARCHAR", "customer_id"),
+        ("DATE", "timestamp"),
+    ]
 
 
 def test_tables_and_demo_use_the_environment_workspace(tmp_path):

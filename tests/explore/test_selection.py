@@ -98,3 +98,10 @@ def test_a_selection_is_saved_as_an_audience(ws, run, pca):
     assert sorted(audience_members(ws, "Lasso: test group")["customer_id"]) == sorted(chosen)
     with pytest.raises(NameClashError, match="exists already"):
         save_audience(ws, run.run_id, "lasso: TEST group", chosen)
+
+
+def test_a_feature_gone_from_the_table_is_a_query_error_not_a_driver_error(ws, run):
+    from segmentation.errors import QueryError
+
+    with pytest.raises(QueryError, match="missing or of another type"):
+        projection.selection_profile(ws, run.run_id, ["C1"], features=["no_such_feature"])

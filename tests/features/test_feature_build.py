@@ -624,3 +624,19 @@ def test_text_is_stored_clean_so_builds_skip_trimming_and_agree_with_an_older_ta
     assert clean.customers == old.customers == 3
     assert rows(ws, "clean_f") == rows(ws, "old_f")
     assert rows(ws, "clean_f") == rows(ws, build_features(ws, "padded_pq").table)
+
+
+def test_a_customer_id_given_for_one_build_decides_the_kind_again(tmp_path):
+    """A table read as customers (its id column has no telling name and names, not codes, as
+    values) is built as order lines when the build names a repeating customer id."""
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    rows = ["who,day,amount"] + [
+        f"{('Ann Lee', 'Bo Kim', 'Cy Roe')[i % 3]},2024-03-{1 + i:02d},{10 + i}" for i in range(12)
+    ]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    info = ingest_file(ws, tmp_path / "t.csv")
+    assert "customer_id" not in info.roles
+    result = build_features(ws, info.name, roles={"customer_id": "who", "timestamp": "day"})
+    assert result.customers == 3
+    assert ws.query(f'SELECT sum(frequency) FROM "{result.table}"') == [(12,)]
+    ws.close()

@@ -145,3 +145,28 @@ def test_a_column_the_sample_misjudged_is_kept_as_text_with_a_warning(
     ), info.warnings
     assert info.column("amount").type == "DOUBLE" and info.quality["unparseable"] == {"amount": 1}
     assert [c[0] for c in ws.query(f'DESCRIBE "{info.name}"')] == ["customer_id", "code", "amount"]
+
+
+def test_a_role_whose_type_does_not_fit_is_refused_with_a_message_and_changes_nothing(
+    ws, tmp_path, write
+):
+    info = ingest_file(
+        ws,
+        write(
+            tmp_path,
+            "t.csv",
+            "customer_id,order_date,amount,note,qty\n"
+            "C1,2024-01-05,a lot,x,1\nC1,2024-02-01,some,y,2\nC2,2024-02-03,few,z,3\n",
+        ),
+    )
+    assert info.roles.get("amount") is None  # a text column called amount gets no role
+    before = ws.table(info.name)
+    with pytest.raises(InvalidParameterError, match=r"'amount' holds text; choose a numeric"):
+        update_roles(ws, info.name, {"amount": "amount"})
+    with pytest.raises(InvalidParameterError, match=r"'note' holds text; choose a numeric"):
+        update_roles(ws, info.name, {"qty": "attribute", "note": "quantity"})
+    with pytest.raises(InvalidParameterError, match=r"'note' holds text; choose a numeric"):
+        update_roles(ws, info.name, {"note": "unit_price"})
+    with pytest.raises(InvalidParameterError, match=r"'qty' holds whole numbers; choose a date"):
+        update_roles(ws, info.name, {"order_date": "attribute", "qty": "timestamp"})
+    assert ws.table(info.name) == before

@@ -121,3 +121,81 @@ def test_check_roles_refuses_a_role_given_to_two_columns():
     }
     with pytest.raises(InvalidParameterError, match="given to two columns"):
         check_roles({"a": "customer_id", "b": "customer_id"}, ["a", "b"])
+
+
+def _order_lines(id_header: str, customers: int = 40, lines: int = 200) -> str:
+    rows = [f"{id_header},order_date,amount"]
+    for i in range(lines):
+        rows.append(
+            f"M-{(i * 7) % customers:04d},2024-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 50}.5"
+        )
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Member ID",
+        "member_no",
+        "Client",
+        "client_number",
+        "account_id",
+        "Shopper",
+        "card_number",
+        "Loyalty ID",
+        "loyalty_card_no",
+        "Kundennummer",
+        "Kunde",
+        "cliente",
+        "id_cliente",
+        "Klantnummer",
+        "numero_client",
+    ],
+)
+def test_customer_ids_under_everyday_names_make_a_transactions_table(ws, tmp_path, header):
+    path = tmp_path / "orders.csv"
+    path.write_text(_order_lines(header))
+    info = ingest_file(ws, path)
+    assert info.roles.get("customer_id") == header
+    assert info.kind == "transactions"
+
+
+def test_a_repeating_code_column_beside_a_date_is_the_customer_id(ws, tmp_path):
+    path = tmp_path / "orders.csv"
+    text = _order_lines("ref").replace("order_date,amount", "order_date,amount,channel")
+    lines = text.splitlines()
+    lines = [lines[0]] + [f"{line},{('web', 'shop')[i % 2]}" for i, line in enumerate(lines[1:])]
+    path.write_text("\n".join(lines) + "\n")
+    info = ingest_file(ws, path)
+    assert info.roles.get("customer_id") == "ref"
+    assert info.roles.get("timestamp") == "order_date"
+    assert info.kind == "transactions"
+
+
+def test_unique_codes_beside_a_date_are_not_taken_for_customer_ids(ws, tmp_path):
+    path = tmp_path / "people.csv"
+    rows = ["ref,joined,spend"] + [f"R{i:05d},2024-01-{1 + i % 28:02d},{i}" for i in range(100)]
+    path.write_text("\n".join(rows) + "\n")
+    info = ingest_file(ws, path)
+    assert "customer_id" not in info.roles
+
+
+def test_setting_the_customer_id_role_decides_the_kind_again(ws, tmp_path):
+    from segmentation.ingest.load import update_roles
+
+    path = tmp_path / "orders.csv"
+    text = _order_lines("who", customers=40).replace("who,", "who,other,")
+    lines = text.splitlines()
+    lines = [lines[0]] + [line.replace(",", f",X{i:04d},", 1) for i, line in enumerate(lines[1:])]
+    path.write_text("\n".join(lines) + "\n")
+    info = ingest_file(ws, path)
+    info = update_roles(ws, info.name, {"who": "attribute", "other": "customer_id"})
+    assert info.kind == "customers"  # unique ids: one row per customer
+    info = update_roles(ws, info.name, {"other": "attribute", "who": "customer_id"})
+    assert info.kind == "transactions"  # ids repeat: order lines
+    # the kind the page shows, passed back unchanged, is decided again too
+    info = update_roles(ws, info.name, {"who": "attribute", "other": "customer_id"}, kind=info.kind)
+    assert info.kind == "customers"
+    # a kind the user chose stays, as long as the roles allow it
+    info = update_roles(ws, info.name, {}, kind="transactions")
+    assert info.kind == "transactions"

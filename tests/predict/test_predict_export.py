@@ -70,3 +70,25 @@ def test_predicted_clv_needs_a_prediction_and_a_known_one(ws, tmp_path):
     with pytest.raises(TableNotFoundError, match="There is no prediction 'p9'"):
         plan_export(ws, "r1", fmt="csv", prediction="p9")
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_predicted_value_and_previous_segment_go_into_one_export(ws, tmp_path):
+    """Both joins bind parameters: the prediction's id and the migration's run id."""
+    from segmentation.measure.migration import migrate
+
+    later = migrate(ws, "r1", as_of=ws.table("feat").options["as_of"])
+    predict_table(ws, "tx", name="again")
+    out = tmp_path / "both.csv"
+    export_audience(
+        ws,
+        later.to_run_id,
+        out,
+        columns=("previous_segment", "predicted_clv"),
+        prediction="again",
+    )
+    rows = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
+    clv = ws.query_df(
+        "SELECT customer_id, clv FROM _seg.prediction_customers WHERE prediction_id = 'p2'"
+    ).set_index("customer_id")["clv"]
+    assert rows["predicted_clv"].round(2).equals(clv.loc[rows.index].round(2))
+    assert rows["previous_segment"].notna().all()

@@ -153,3 +153,45 @@ def test_generated_names_only_read_and_skip_renamed_segments(ws):
         "Segment 3",
     ]
     assert naming.is_default_name("Segment 12") and not naming.is_default_name("Segment 1b")
+
+
+def test_a_run_made_with_the_namer_is_named_before_anyone_profiles_it(ws, tmp_path):
+    from segmentation.export.plan import export_audience
+
+    run = runs.run_segmentation(ws, "feat", params={"n_clusters": 5}, namer=naming.name_segments)
+    names = [s.name for s in run.segments]
+    assert not any(naming.is_default_name(n) for n in names)
+    assert [s.name for s in runs.get_run(ws, run.run_id).segments] == names
+    assert all(s.description for s in run.segments)
+    # what Profiles would have generated, and what an export writes without a visit there
+    assert [s.name for s in profiles.build_profile(ws, run.run_id).segments] == names
+    out = export_audience(ws, run.run_id, tmp_path / "a.csv")
+    assert set(pd.read_csv(out.files[0].path)["segment"]) == set(names)
+
+
+def test_the_namer_keeps_rfm_names_and_recipe_runs_are_named_too(ws):
+    from segmentation.segment.recipe import apply_run, parse_recipe, recipe_toml, run_recipe
+
+    made = runs.run_segmentation(ws, "feat", algorithm="rfm", namer=naming.name_segments)
+    assert [s.name for s in made.segments] == [
+        s.name for s in runs.run_segmentation(ws, "feat", algorithm="rfm").segments
+    ]
+    kmeans = runs.run_segmentation(ws, "feat", params={"n_clusters": 4})
+    recipe = parse_recipe(recipe_toml(ws, kmeans.run_id))
+    for again in (
+        run_recipe(ws, recipe, namer=naming.name_segments),
+        apply_run(ws, kmeans.run_id, namer=naming.name_segments),
+    ):
+        assert not any(naming.is_default_name(s.name) for s in again.segments)
+
+
+def test_segment_run_on_the_command_line_names_the_segments(ws, capsys):
+    import json
+
+    from segmentation.cli.main import main
+
+    assert main(["--workspace", str(ws.path), "--json", "run", "feat", "--k", "4"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    names = [s["segment"] for s in printed["segments"]]
+    assert len(names) == 4 and not any(naming.is_default_name(n) for n in names)
+    assert [s.name for s in runs.get_run(ws, printed["run_id"]).segments] == names

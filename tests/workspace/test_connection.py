@@ -170,3 +170,16 @@ def test_duckdb_gets_a_deliberate_share_of_memory_and_it_can_be_set(tmp_path, mo
     monkeypatch.setenv("SEGMENT_MEMORY_LIMIT", "lots")
     with pytest.raises(WorkspaceError, match="SEGMENT_MEMORY_LIMIT must be an amount"):
         open_workspace(tmp_path / "c.duckdb")
+
+
+def test_a_damaged_catalog_is_a_query_error_not_a_driver_error(tmp_path):
+    from segmentation.workspace import META
+
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    with ws.transaction() as cur:
+        cur.execute(f"ALTER TABLE {META}.tables RENAME TO tables_gone").fetchall()
+    with pytest.raises(QueryError, match="missing or of another type"):
+        ws.tables()
+    with pytest.raises(QueryError, match="missing or of another type"), ws.reading() as cur:
+        cur.execute("SELECT * FROM no_such_table").fetchall()
+    ws.close()
