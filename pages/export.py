@@ -12,6 +12,7 @@ from pages.common import pick_run
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
 from segmentation.export import files as exportfiles
+from segmentation.export import formats
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
@@ -52,8 +53,8 @@ def choose(run) -> dict:
     left, middle, right = st.columns(3)
     fmt = left.selectbox(
         "Format",
-        list(exportfiles.FORMATS),
-        format_func=exportfiles.FORMATS.get,
+        list(formats.FORMATS),
+        format_func=formats.FORMATS.get,
         key="export_format",
     )
     tables = [t.name for t in ws.tables(kind="customers")]
@@ -65,7 +66,7 @@ def choose(run) -> dict:
     except SegmentationError as exc:
         st.error(str(exc))
         st.stop()
-    hashed = fmt in exportfiles.HASHED
+    hashed = fmt in formats.HASHED
     columns = st.multiselect(
         "Columns after customer_id, segment_id, segment",
         found["contact_fields"] + found["features"],
