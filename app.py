@@ -21,6 +21,8 @@ PAGES = [
     st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/insights:"),
     st.Page("pages/predict.py", title="Predict", icon=":material/trending_up:"),
+    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
+    st.Page("pages/customer.py", title="Customer", icon=":material/person:"),
     st.Page("pages/export.py", title="Export", icon=":material/ios_share:"),
     st.Page("pages/results.py", title="Results", icon=":material/monitoring:"),
 ]

@@ -12,17 +12,18 @@ from pages.common import pick_run
 from segmentation.charts import export as charts
 from segmentation.errors import SegmentationError
 from segmentation.export import files as exportfiles
+from segmentation.export import formats
 from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
-from segmentation.export.formats import DEFAULT_MIN_SIZE, FORMATS, HASHED
 from segmentation.predict.store import list_predictions
+from segmentation.recommend.store import list_sets
 
 ws = common.workspace()
 state = st.session_state
 AUTOMATIC = "(automatic)"
 KEPT = {  # kept when the user visits another page and comes back
-    "export_format": "csv", "export_contacts": AUTOMATIC, "export_min_size": DEFAULT_MIN_SIZE,
+    "export_format": "csv", "export_contacts": AUTOMATIC, "export_min_size": formats.DEFAULT_MIN_SIZE,
     "export_holdout": 0, "export_seed": 0, "export_base_rate": 2.0, "export_country": "",
 }  # fmt: skip
 common.keep(KEPT)
@@ -57,8 +58,8 @@ def choose(run) -> dict:
     left, middle, right = st.columns(3)
     fmt = left.selectbox(
         "Format",
-        list(FORMATS),
-        format_func=FORMATS.get,
+        list(formats.FORMATS),
+        format_func=formats.FORMATS.get,
         key="export_format",
     )
     tables = [t.name for t in ws.tables(kind="customers")]
@@ -72,7 +73,7 @@ def choose(run) -> dict:
     except SegmentationError as exc:
         common.error(exc)
         st.stop()
-    hashed = fmt in HASHED
+    hashed = fmt in formats.HASHED
     columns = st.multiselect(
         "Columns after customer_id, segment_id, segment",
         found["contact_fields"] + found["features"],
@@ -86,6 +87,15 @@ def choose(run) -> dict:
         format_func=lambda i: "No prediction" if i is None else f"{i}: {predictions[i]}",
         help="Adds each customer's predicted value (predicted_clv); Meta's value comes from it.",
     )  # fmt: skip
+    sets = {} if hashed else {s.recommendation_id: s for s in list_sets(ws, run.run_id)}
+    offer = st.selectbox(
+        "Add recommendations (rec_1, rec_2, ...)",
+        [None, *sets],
+        format_func=lambda i: "No" if i is None else f"{i}: {sets[i].name} (top {sets[i].top})",
+        key=f"export_recs_{run.run_id}",
+        disabled=not sets,
+        help="Each customer's next best products from a set made on the Recommend page.",
+    )
     value = None
     if fmt == "meta" and found["numeric"] and prediction is None:
         numeric = found["numeric"]
@@ -118,7 +128,8 @@ def choose(run) -> dict:
         "columns": () if hashed else tuple(columns), "contacts": contacts,
         "holdout": holdout / 100 or None, "seed": int(seed), "suppression": suppression,
         "default_country": country.strip() or None, "min_size": int(min_size),
-        "value_column": value, "base_rate": rate / 100, "prediction": prediction,
+        "value_column": value, "base_rate": rate / 100, "recommendations": offer,
+        "prediction": prediction,
     }  # fmt: skip
 
 

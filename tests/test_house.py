@@ -121,6 +121,16 @@ def test_every_library_module_has_a_test_file():
     assert missing == []
 
 
+def test_test_modules_outside_packages_have_unique_names():
+    """pytest imports test modules by their base name unless their folder is a package."""
+    loose = [
+        p.name
+        for p in (ROOT / "tests").rglob("test_*.py")
+        if not (p.parent / "__init__.py").exists()
+    ]
+    assert sorted({n for n in loose if loose.count(n) > 1}) == []
+
+
 @pytest.mark.slow
 def test_a_plain_install_carries_the_sample_data(tmp_path):
     """`pip install .` (no editable install, no checkout beside it) then `segment demo`."""

@@ -15,6 +15,7 @@ MODULES = (
     "explore",
     "profiles",
     "predict",
+    "recommend",
     "export",
     "measure",
     "scale",

@@ -57,6 +57,10 @@ def _export_parser(sub) -> argparse.ArgumentParser:
         metavar="ID",
         help="a stored prediction (id or name): adds predicted_clv; meta's value comes from it",
     )
+    p.add_argument(
+        "--recommendations", metavar="SET", help="add rec_1 .. rec_N from a recommendation set"
+    )
+    p.add_argument("--rec-top", type=int, metavar="N", help="how many (default: all of the set's)")
     return p
 
 
@@ -87,6 +91,8 @@ def _export(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
         min_size=args.min_size,
         value_column=args.value,
         prediction=args.prediction,
+        recommendations=args.recommendations,
+        rec_top=args.rec_top,
         progress=shared.progress(args),
     )
     data = result.to_dict()

@@ -41,6 +41,8 @@ class ExportOptions:
     value_column: str | None = None
     base_rate: float | None = None
     prediction: str | None = None  # a stored prediction: the predicted_clv column, Meta's value
+    recommendations: str | None = None  # a recommendation set (id or name): rec_1 .. rec_N
+    rec_top: int | None = None  # N (default: the set's number per customer)
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "suppression"}

@@ -113,6 +113,7 @@ def plan_export(
 
     run = get_run(ws, run_id)
     opts = _check(run, ExportOptions(**options))
+    opts = _check_recommendations(ws, run, opts)
     src = _sources(ws, run, opts, readiness)
     opts = ExportOptions(**{**opts.__dict__, "value_column": src.value_column})
     frame, flags = _select(ws, run, opts, src)
@@ -134,6 +135,8 @@ def plan_export(
         named = frame.rename(columns={f"__c_{c}": c for c in src.contact_columns})
         audience = named.loc[keep, [*KEY_COLUMNS, *opts.columns]]
         holdout = named.loc[held, [*KEY_COLUMNS, *opts.columns]]
+        if opts.recommendations:  # offers for the audience; the holdout gets none
+            audience = _with_recommendations(ws, opts, audience)
     return ExportPlan(
         run=run,
         options=opts,
@@ -148,6 +151,41 @@ def plan_export(
         invalid=ident.invalid if ident else {},
         notes=_audience_notes(ws, run, opts, frame),
     )
+
+
+def _check_recommendations(ws: Workspace, run: Run, opts: ExportOptions) -> ExportOptions:
+    """The recommendation set of an export: made for this run, for a file format; its id."""
+    if opts.recommendations is None:
+        if opts.rec_top is not None:
+            raise InvalidParameterError("--rec-top needs a recommendation set (--recommendations).")
+        return opts
+    from ..recommend.store import get_set
+
+    chosen = get_set(ws, opts.recommendations)
+    if chosen.run_id != run.run_id:
+        raise InvalidParameterError(
+            f"Recommendation set {chosen.recommendation_id} was made for "
+            f"{chosen.run_id or chosen.source}, not run {run.run_id}; make one for this run "
+            f"with `segment recommend {run.run_id}`."
+        )
+    if opts.fmt in HASHED:
+        raise InvalidParameterError(
+            f"Recommendations cannot go into a {opts.fmt} file: it has the platform's own "
+            "columns. Choose csv, zip, xlsx or parquet."
+        )
+    top = chosen.top if opts.rec_top is None else opts.rec_top
+    if not isinstance(top, int | np.integer) or not 1 <= top <= chosen.top:
+        raise param_error("rec_top", f"an int in the range [1, {chosen.top}]", opts.rec_top)
+    return ExportOptions(
+        **{**opts.__dict__, "recommendations": chosen.recommendation_id, "rec_top": int(top)}
+    )
+
+
+def _with_recommendations(ws: Workspace, opts: ExportOptions, audience: pd.DataFrame):
+    from ..recommend.store import wide_rows
+
+    wide = wide_rows(ws, opts.recommendations, opts.rec_top)
+    return audience.merge(wide, on="customer_id", how="left")
 
 
 @dataclass(frozen=True)

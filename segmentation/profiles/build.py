@@ -112,6 +112,13 @@ class RunProfile:
     sample: pd.DataFrame
     has_revenue: bool
     notes: list[str] = field(default_factory=list)
+    rules: Rules | None = field(default=None, repr=False, compare=False)
+
+    def rule_for(self, values: dict[str, Any]) -> tuple[int, str] | None:
+        """Where the profile's rules place a customer with these feature values, and the rule
+        that covers them (the Customer page's "why")."""
+        return self.rules.rule_for(values) if self.rules is not None else None
+
     generated_names: dict[int, tuple[str, str]] = field(default_factory=dict)
     """``{segment_id: (name, description)}`` generated for segments still called "Segment N"
     when the profile was built; not stored until :func:`save_segment_names`."""
@@ -283,6 +290,7 @@ def build_profile(ws: Workspace, run_id: str, *, sample: int = 50_000, seed: int
         sample=drawn[["segment_id", *features]],
         has_revenue=stats.revenue is not None,
         notes=_notes(rules, total, stats),
+        rules=rules,
         generated_names=generated,
     )
 

@@ -14,7 +14,7 @@ rules' ``fidelity``, and each segment's precision and recall are those of its le
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,33 @@ class Rules:
     recall: dict[int, float]
     features: list[str]
     sample_size: int
+    tree: tuple[Any, ...] = field(default=(), repr=False, compare=False)  # nodes, fill, integer
+
+    def rule_for(self, values: dict[str, Any]) -> tuple[int, str] | None:
+        """The segment these rules give a customer with these feature ``values``, and the rule
+        (the tree's path) that covers them; None without a tree. A missing value is filled as
+        in the SQL that checks the rules.
+
+        >>> rules.rule_for({"frequency": 7, "recency_days": 3})  # doctest: +SKIP
+        (1, 'orders >= 5 and days since last order <= 30')
+        """
+        if not self.tree:
+            return None
+        nodes, fill, integer = self.tree
+        i, bounds = 0, {}
+        while _uniform(nodes, i) is None:
+            node = nodes[i]
+            name = self.features[node.feature]
+            value = values.get(name)
+            value = fill.get(name, 0.0) if value is None or value != value else float(value)
+            low, high = bounds.get(name, (None, None))
+            if value <= node.threshold:
+                bounds[name] = (low, node.threshold if high is None else min(high, node.threshold))
+                i = node.left
+            else:
+                bounds[name] = (node.threshold if low is None else max(low, node.threshold), high)
+                i = node.right
+        return int(_uniform(nodes, i)), _rule_text(bounds, integer)
 
 
 def segment_rules(
@@ -86,7 +113,9 @@ def segment_rules(
         "GROUP BY ALL",
         [*case_params, run_id],
     )
-    return _measured(counts, _leaf_rules(nodes, features, integer), features, len(y))
+    rules = _measured(counts, _leaf_rules(nodes, features, integer), features, len(y))
+    fills = {name: float(value) for name, value in fill.items()}
+    return replace(rules, tree=(nodes, fills, frozenset(integer)))
 
 
 def _measured(

@@ -226,27 +226,13 @@ class Workspace:
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a read query with bound parameters; returns all rows."""
-        cur = self.cursor()
-        try:
+        with self.reading() as cur:
             return cur.execute(sql, params or []).fetchall()
-        except duckdb.Error as exc:
-            if is_interrupt(exc):
-                raise
-            raise translate(exc) from exc
-        finally:
-            cur.close()
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None):
         """Run a read query with bound parameters; returns a pandas DataFrame."""
-        cur = self.cursor()
-        try:
+        with self.reading() as cur:
             return cur.execute(sql, params or []).df()
-        except duckdb.Error as exc:
-            if is_interrupt(exc):
-                raise
-            raise translate(exc) from exc
-        finally:
-            cur.close()
 
     def close(self) -> None:
         with _REGISTRY_LOCK:
