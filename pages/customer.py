@@ -102,7 +102,7 @@ try:
         geometry=geometry(ws, str(ws.path), run.run_id, created), rule_of=rules.rule_for,
     )  # fmt: skip
 except SegmentationError as exc:
-    st.error(str(exc))
+    common.error(exc)
     elsewhere = lookup.runs_of_customer(ws, typed)
     if elsewhere:
         st.info(f"That id is in run(s) {', '.join(elsewhere)}: choose one above.")

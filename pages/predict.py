@@ -123,7 +123,7 @@ def segments_tab(view: predict.PredictionView) -> None:
     try:
         totals = predict.run_totals(ws, view.prediction_id, run.run_id)
     except SegmentationError as exc:
-        st.error(str(exc))
+        common.error(exc)
         return
     common.show_segment_values(totals, "predict_segments")
 
@@ -139,7 +139,7 @@ def join_section(view: predict.PredictionView) -> None:
         try:
             info = predict.join_prediction(ws, table, view.prediction_id, replace=True)
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
         else:
             st.success(
                 f"Made {info.name}: the features of {table} with predicted value, chance of "

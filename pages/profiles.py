@@ -166,7 +166,7 @@ def predicted_tab(run_id: str) -> None:
     try:
         totals = run_totals(ws, pid, run_id)
     except SegmentationError as exc:
-        st.error(str(exc))
+        common.error(exc)
         return
     common.show_segment_values(totals, "profiles_predicted")
 

@@ -84,7 +84,7 @@ def segment_section(run) -> None:
     try:
         top = rec.segment_top(ws, run.run_id, segment_id=sid, min_buyers=int(least), dimension=what)
     except SegmentationError as exc:
-        st.error(str(exc))
+        common.error(exc)
         return
     if top.empty:
         st.info("No product has that many buyers in this segment; lower the number.")
@@ -102,7 +102,7 @@ def segment_section(run) -> None:
                 segment_id=None if everyone else sid, min_orders=int(orders), limit=200,
             )  # fmt: skip
         except SegmentationError as exc:
-            st.error(str(exc))
+            common.error(exc)
             return
         whose = "all customers" if everyone else "the segment"
         st.caption(f"{len(rules.frame):,} rules from {rules.orders:,} orders of {whose}.")
@@ -142,7 +142,7 @@ source = st.radio(
 try:
     rec.purchase_lines(ws, source)
 except SegmentationError as exc:
-    st.error(str(exc))
+    common.error(exc)
     st.stop()
 make_form(source)
 sets = {s.recommendation_id: s for s in rec.list_sets(ws) if s.source == source}

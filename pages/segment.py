@@ -7,6 +7,7 @@ import streamlit as st
 from pages import common, editors
 from pages.common import attempt, pick_run
 from segmentation import charts
+from segmentation.profiles.naming import name_segments
 from segmentation.segment import runs
 from segmentation.segment.diagnostics import UNSTABLE_BELOW
 from segmentation.segment.preprocess import PrepConfig
@@ -131,6 +132,7 @@ def run_section(table: str, prep: PrepConfig | None) -> None:
             params=params,
             prep=prep,
             seed=int(seed),
+            namer=name_segments,  # named now, so every page and export shows the same names
         )
         if run is not None:
             state["current_run"] = run.run_id

@@ -104,3 +104,14 @@ def test_a_weak_structure_is_said(monkeypatch):
     X = np.random.default_rng(0).normal(size=(300, 4))  # no structure at all
     result = k_sweep(X, ks=range(2, 5))
     assert result.weak and result.best_silhouette < 0.25
+
+
+def test_a_run_made_on_the_page_is_named_before_any_profile_is_seen(monkeypatch, workspace):
+    at = segment_page(monkeypatch, workspace)
+    at.selectbox(key="segment_table").set_value("feat").run()
+    at.button(key="seg_run").click().run()
+    assert not at.exception
+    newest = runs.list_runs(open_workspace(workspace))[-1]
+    names = [s.name for s in newest.segments]
+    assert not any(n.startswith("Segment ") for n in names), names
+    assert len(set(names)) == len(names)
