@@ -317,6 +317,8 @@ def online_retail_run_workspace(folder: Path) -> Path:
     build_features(ws, "online")
     for algorithm, params in ONLINE_RETAIL_RUNS.values():
         runs.run_segmentation(ws, "online_features", algorithm=algorithm, params=params)
+    ws.close()
+    return path
 
 
 # -- the Results page's workspace -----------------------------------------------------------
@@ -360,6 +362,7 @@ def campaign_workspace(folder: Path) -> Path:
     frame.to_csv(folder / "orders_after.csv", index=False)
     ingest_file(ws, folder / "orders_after.csv", table="orders_after")
     ws.close()
+    return path
 
 
 # -- buy-till-you-die data (tests/predict) ------------------------------------------------------
