@@ -73,6 +73,20 @@ def customer_id_sql(
     return f"nullif(trim(CAST({q} AS VARCHAR)), '')"
 
 
+def amount_sql(roles: Mapping[str, str]) -> str:
+    """The SQL of a line's amount: the amount role, else quantity x unit_price (as DOUBLE).
+
+    >>> amount_sql({"quantity": "Qty", "unit_price": "Price"})
+    'CAST("Qty" AS DOUBLE) * CAST("Price" AS DOUBLE)'
+    """
+    if "amount" in roles:
+        return f"CAST({quote_ident(roles['amount'])} AS DOUBLE)"
+    return (
+        f"CAST({quote_ident(roles['quantity'])} AS DOUBLE) * "
+        f"CAST({quote_ident(roles['unit_price'])} AS DOUBLE)"
+    )
+
+
 def cte(name: str, body: str) -> str:
     """One common table expression: ``name AS (body)``."""
     return f"{name} AS (\n{body}\n)"

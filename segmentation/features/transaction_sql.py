@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidParameterError
 from ..workspace import quote_ident
-from .sql import cte, customer_id_sql, cutoff_cte, with_ctes
+from .sql import amount_sql, cte, customer_id_sql, cutoff_cte, with_ctes
 
 
 def _text_sql(column: str, duck_type: str, clean: bool = False) -> str:
@@ -34,13 +34,7 @@ def raw_lines_cte(
     def typed(role: str) -> str:
         return types.get(roles[role], "VARCHAR")
 
-    if "amount" in roles:
-        amount = f"CAST({quote_ident(roles['amount'])} AS DOUBLE)"
-    else:
-        amount = (
-            f"CAST({quote_ident(roles['quantity'])} AS DOUBLE) * "
-            f"CAST({quote_ident(roles['unit_price'])} AS DOUBLE)"
-        )
+    amount = amount_sql(roles)
     fields = [
         f"{customer_id_sql(roles['customer_id'], typed('customer_id'), clean=clean)} AS customer_id",
         f"CAST({quote_ident(roles['timestamp'])} AS DATE) AS day",

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..features.sql import customer_id_sql
+from ..features.sql import amount_sql, customer_id_sql
 from ..workspace import TableInfo, Workspace, quote_ident
 
 SUMS = ("n", "converted", "sum_r", "sum_r2", "sum_o", "sum_o2", "sum_x", "sum_x2", "sum_xr")
@@ -76,13 +76,7 @@ def _lines_sql(info: TableInfo) -> str:
     types = {c.name: c.type for c in info.columns}
     cid = roles["customer_id"]
     clean = bool(info.options.get("text_clean"))  # trimmed, '' as NULL, by ingest
-    if "amount" in roles:
-        amount = f"CAST({quote_ident(roles['amount'])} AS DOUBLE)"
-    else:
-        amount = (
-            f"CAST({quote_ident(roles['quantity'])} AS DOUBLE) * "
-            f"CAST({quote_ident(roles['unit_price'])} AS DOUBLE)"
-        )
+    amount = amount_sql(roles)
     order = "NULL"
     if "order_id" in roles:
         order = f"CAST({quote_ident(roles['order_id'])} AS VARCHAR)"

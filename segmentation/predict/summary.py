@@ -30,7 +30,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..features.sql import customer_id_sql
+from ..features.sql import amount_sql, customer_id_sql
 from ..workspace import TableInfo, Workspace, quote_ident
 
 UNITS = {"day": 1.0, "week": 7.0, "month": 30.4375}
@@ -62,12 +62,7 @@ class CustomerSummary:
 
 def _lines_sql(table: str, roles: Mapping[str, str], types: Mapping[str, str]) -> str:
     q = quote_ident
-    if "amount" in roles:
-        amount = f"CAST({q(roles['amount'])} AS DOUBLE)"
-    else:
-        amount = (
-            f"CAST({q(roles['quantity'])} AS DOUBLE) * CAST({q(roles['unit_price'])} AS DOUBLE)"
-        )
+    amount = amount_sql(roles)
     fields = [
         f"{customer_id_sql(roles['customer_id'], types.get(roles['customer_id'], 'VARCHAR'))}"
         " AS customer_id",

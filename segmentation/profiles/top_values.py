@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..features.sql import customer_id_sql
+from ..features.sql import amount_sql, customer_id_sql
 from ..segment.runs import Run, get_run
 from ..workspace import META, TableInfo, Workspace, quote_ident
 
@@ -117,12 +117,6 @@ def _weight(source: TableInfo, roles: dict[str, str]) -> tuple[str, str]:
     amount (or quantity x unit price), else lines (transactions) or customers."""
     if source.kind != "transactions":
         return "1.0", "customers"
-    if "amount" in roles:
-        return f"CAST({quote_ident(roles['amount'])} AS DOUBLE)", "purchase revenue"
-    if "quantity" in roles and "unit_price" in roles:
-        weight = (
-            f"CAST({quote_ident(roles['quantity'])} AS DOUBLE) * "
-            f"CAST({quote_ident(roles['unit_price'])} AS DOUBLE)"
-        )
-        return weight, "purchase revenue"
+    if "amount" in roles or ("quantity" in roles and "unit_price" in roles):
+        return amount_sql(roles), "purchase revenue"
     return "1.0", "lines"
