@@ -49,6 +49,9 @@ def test_app_benchmark_runs_and_prints_every_figure(tmp_path):
         cold = items[(page, "first render (cold: fills the caches)")]
         cached = items[(page, "render once cached (second visit)")]
         assert cold["target_seconds"] is None and cached["target_seconds"] == 2.0, page
+    assert items[("customer", "look up a customer (first: places the run's customers)")]
+    assert items[("customer", "look up another customer (cached)")]["target_seconds"] == 2.0
+    assert not [e for e in out["pages"]["errors"] if e.startswith("customer")]
     assert all(isinstance(i["seconds"], float) and i["seconds"] > 0 for i in items.values())
     targeted = [i for i in out["interactions"] if i["target_seconds"] is not None]
     flags = result.stderr.count(" s (met)") + result.stderr.count(" s (NOT met)")
