@@ -176,6 +176,19 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def named_for(name: str, role: str) -> bool:
+    """Whether a column's name points to a role: one of the role's names, or a longer name
+    that starts or ends with one of six letters or more.
+
+    >>> named_for("Zip Code", "zip"), named_for("order_amount", "amount"), named_for("id", "zip")
+    (True, True, False)
+    """
+    norm, hints = normalize_name(name), _NAME_HINTS.get(role, ())
+    return norm in hints or any(
+        len(h) >= 6 and (norm.startswith(h) or norm.endswith(h)) for h in hints
+    )
+
+
 @dataclass(frozen=True)
 class ColumnFacts:
     """What role guessing needs to know about a column (from a sample of its values)."""
