@@ -19,7 +19,7 @@ from ..features.shown import chosen_features, shown_features
 from ..features.summaries import numeric_columns
 from ..segment.runs import get_run
 from ..segment.sampling import sample_by_segment
-from ..workspace import Workspace, quote_ident
+from ..workspace import Workspace, fetch_frame, quote_ident
 from .params import is_int
 from .prepared import customer_id_column
 from .result import Projection
@@ -90,10 +90,11 @@ def _customer_values(ws: Workspace, run_id: str, ids: pd.Series, columns: list[s
     select = "".join(f", CAST(f.{quote_ident(c)} AS DOUBLE) AS {quote_ident(c)}" for c in columns)
     with ws.reading() as cur:
         cur.register("__chosen", pd.DataFrame({"customer_id": ids.astype(str).to_numpy()}))
-        return cur.execute(
+        return fetch_frame(
+            cur,
             f"SELECT c.customer_id{select} FROM __chosen c JOIN {quote_ident(run.table)} f "
-            f"ON c.customer_id = CAST(f.{quote_ident(id_column)} AS VARCHAR)"
-        ).df()
+            f"ON c.customer_id = CAST(f.{quote_ident(id_column)} AS VARCHAR)",
+        )
 
 
 def describe(projection: Projection, points: ChartPoints) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..segment.runs import Run, get_run
-from ..workspace import META, Workspace, quote_ident
+from ..workspace import META, Workspace, fetch_frame, quote_ident
 from .points import key_features
 from .prepared import customer_id_column
 from .result import Projection
@@ -145,12 +145,13 @@ def _selection_rows(
             "ORDER BY a.segment_id",
             [run.run_id],
         ).fetchall()
-        members = cur.execute(
+        members = fetch_frame(
+            cur,
             f"SELECT a.customer_id, a.segment_id{member_cols} FROM __selected s "
             f"JOIN {META}.assignments a ON a.customer_id = s.customer_id AND a.run_id = ? "
             f"JOIN {table} f ON a.customer_id = {id_sql} ORDER BY a.customer_id LIMIT ?",
             [run.run_id, int(limit)],
-        ).df()
+        )
     return overall, by_segment, members
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InvalidParameterError
-from ..workspace import META, Workspace
+from ..workspace import META, Workspace, fetch_frame
 from .source import Lines
 
 NO_SEGMENT = -1  # the segment code of every customer when the lines are a table, not a run
@@ -75,7 +75,7 @@ def load_interactions(ws: Workspace, lines: Lines) -> Interactions:
     GROUP BY l.customer_id, l.product"""
     cur = ws.cursor()
     try:
-        frame = cur.execute(sql, params).df()
+        frame = fetch_frame(cur, sql, params)
     finally:
         cur.close()
     if frame.empty:

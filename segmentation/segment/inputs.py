@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..features import summaries as stats
 from ..features.definitions import BEHAVIOURAL_FEATURES
-from ..workspace import Workspace
+from ..workspace import Workspace, quote_ident
 
 if TYPE_CHECKING:
     from .preprocess import PrepConfig
@@ -35,16 +35,27 @@ def customer_frame(ws: Workspace, table: str) -> pd.DataFrame:
         raise InvalidParameterError(
             f"Table {table!r} has no column with the customer_id role; set one on the Data page."
         )
-    frame = stats.read_table(ws, table)
-    frame = frame.rename(columns={id_column: "customer_id"})
-    frame["customer_id"] = frame["customer_id"].astype(str)
-    if frame["customer_id"].duplicated().any():
-        repeated = int(frame["customer_id"].duplicated().sum())
+    repeated = _repeated_ids(ws, table, id_column)
+    if repeated:
         raise InvalidParameterError(
             f"Table {table!r} has {repeated:,} repeated customer ids; a run needs one row per "
             "customer. Build features from it (the Features page can keep the first row)."
         )
+    frame = stats.read_table(ws, table)
+    frame = frame.rename(columns={id_column: "customer_id"})
+    frame["customer_id"] = frame["customer_id"].astype(str)
     return frame
+
+
+def _repeated_ids(ws: Workspace, table: str, id_column: str) -> int:
+    """Rows whose id (as text) an earlier row has; missing ids count as one id (as pandas' ``duplicated`` counts them)."""
+    ident = f"CAST({quote_ident(id_column)} AS VARCHAR)"
+    return int(
+        ws.query(
+            f"SELECT count({ident}) - count(DISTINCT {ident}) "
+            f"+ greatest(count(*) - count({ident}) - 1, 0) FROM {quote_ident(table)}"
+        )[0][0]
+    )
 
 
 def default_prep(frame: pd.DataFrame, features: Sequence[str] | None = None) -> PrepConfig:

@@ -39,6 +39,7 @@ from sklearn.preprocessing import (
 from ..errors import InvalidParameterError, param_error
 from .transformers import (
     ColumnWeights,
+    FillMissing,
     FrameCleaner,
     PercentileClip,
     category_name,
@@ -232,8 +233,12 @@ def _is_id(name: str) -> bool:
 
 def _unusable(column: pd.Series) -> str | None:
     """Why a column cannot help ("all values missing", "constant"), or None."""
-    values = pd.Series(finite_floats(column)) if _is_numeric(column) else column
-    distinct = values.nunique(dropna=True)
+    if _is_numeric(column):  # smallest and largest tell it without hashing every value
+        values = finite_floats(column)
+        if np.isnan(values).all():
+            return "all values missing"
+        return "constant" if np.nanmin(values) == np.nanmax(values) else None
+    distinct = column.nunique(dropna=True)
     if distinct == 0:
         return "all values missing"
     return "constant" if distinct == 1 else None
@@ -320,7 +325,7 @@ def _numeric_branches(frame: pd.DataFrame, columns: list[str], config: PrepConfi
             steps.append(
                 ("log", FunctionTransformer(log1p_nonnegative, feature_names_out="one-to-one"))
             )
-        steps.append(("impute", SimpleImputer(strategy=config.impute)))
+        steps.append(("impute", FillMissing(strategy=config.impute)))
         if config.scaler != "none":
             steps.append(("scale", _scaler(config.scaler, len(frame))))
         branches.append((f"num{i}", name, Pipeline(steps)))

@@ -97,6 +97,7 @@ def run_segmentation(
     so every page, export and the CLI show the same names from the start.
     """
     from . import registry
+    from .metrics import measuring
 
     report = reporter(progress)
     spec = registry.get_algorithm(algorithm)
@@ -113,13 +114,15 @@ def run_segmentation(
     else:
         assign_run(fitted_run, _model[1], fit_input)
     report(0.85, "Measuring the segments")
-    run, segment_ids = new_run(ws, table, spec.name, fitted_run, seed, name, features)
-    report(0.92, "Saving the run")
-    config, extra = fitted_run.config, fitted_run.extra
-    blob = model_blob(
-        fitted_run.pipeline, fitted_run.model, config and config.to_dict(), extra.get("linkage")
-    )
-    store_run(ws, run, frame["customer_id"], segment_ids, fitted_run.probabilities, blob)
+    with measuring(fitted_run.X, fitted_run.labels, seed=seed) as metrics:  # beside the store
+        run, segment_ids = new_run(ws, table, spec.name, fitted_run, seed, name, features)
+        report(0.92, "Saving the run")
+        config, extra = fitted_run.config, fitted_run.extra
+        blob = model_blob(
+            fitted_run.pipeline, fitted_run.model, config and config.to_dict(), extra.get("linkage")
+        )
+        ids, probabilities = frame["customer_id"], fitted_run.probabilities
+        run = store_run(ws, run, ids, segment_ids, probabilities, blob, metrics)
     if namer is not None:
         report(0.96, "Naming the segments")
         run = namer(ws, run.run_id)

@@ -80,11 +80,9 @@ def assign_run(fitted_run: Fitted, model: Any, fit_input: Any) -> None:
 
 
 def new_run(ws, table, algorithm, fitted_run: Fitted, seed, name, features) -> tuple[Run, Any]:
-    """The run (not yet stored) and every customer's segment id."""
-    from .metrics import run_metrics
-
-    X, labels, checked = fitted_run.X, fitted_run.labels, fitted_run.checked
-    metrics = run_metrics(X, labels, seed=seed) if X is not None else {}
+    """The run (not yet stored, its metrics to come: ``metrics.measuring``) and every
+    customer's segment id."""
+    labels, checked = fitted_run.labels, fitted_run.checked
     segment_ids = labels.astype(np.int64) + 1
     names = _segment_names(fitted_run.extra, segment_ids)
     counts = pd.Series(segment_ids).value_counts()
@@ -99,7 +97,7 @@ def new_run(ws, table, algorithm, fitted_run: Fitted, seed, name, features) -> t
         seed,
         len(segment_ids),
         segments,
-        metrics,
+        {},
         fitted_run.notes,
         run_recipe(ws, table, algorithm, checked, seed, fitted_run.config, features),
         fitted_run.sample_size,

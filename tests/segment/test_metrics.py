@@ -39,6 +39,16 @@ def test_silhouette_values_match_scikit_learn():
     )
 
 
+def test_silhouette_values_match_scikit_learn_with_duplicates_and_large_values():
+    rng = np.random.default_rng(6)
+    X = np.round(rng.normal(size=(600, 4)), 1)  # many repeated rows: distances of exactly 0
+    X = np.vstack([X, X[:100]]) * [1.0, 10.0, 1e4, 1.0] + [0.0, 0.0, 5e5, -3.0]  # unscaled
+    labels = rng.integers(0, 4, len(X))
+    np.testing.assert_allclose(
+        silhouette_values(X, labels, chunk=128), silhouette_samples(X, labels), atol=1e-9
+    )
+
+
 def test_silhouette_by_segment_is_empty_for_one_segment(blobs):
     frame = silhouette_by_segment(blobs[0], np.zeros(600, dtype=int))
     assert frame.empty and "silhouette" in frame.columns

@@ -173,3 +173,21 @@ def test_sweep_stability_and_comparison(ws):
     assert int(cmp.contingency.to_numpy().sum()) == a.customers
     with pytest.raises(InvalidParameterError, match="'k' parameter must be a range"):
         runs.sweep(ws, "feat", ks=range(1, 4))
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "hdbscan"])
+def test_metrics_computed_beside_the_store_equal_run_metrics_and_are_stored(ws, algorithm):
+    from segmentation.segment.metrics import run_metrics
+
+    params = {"n_clusters": 4} if algorithm == "kmeans" else {"min_cluster_size": 40}
+    run = runs.run_segmentation(ws, "feat", algorithm=algorithm, params=params, seed=3)
+    X, ids = runs.prepared_matrix(ws, run.run_id)
+    expected = run_metrics(X, ids.astype(np.int64) - 1, seed=3)  # labels: segment ids - 1
+    assert run.metrics == expected
+    assert runs.get_run(ws, run.run_id).metrics == expected  # the stored row has them too
+    assert expected["silhouette"] is not None and expected["silhouette_sample_size"] > 0
+
+
+def test_an_rfm_run_has_no_matrix_metrics(ws):
+    run = runs.run_segmentation(ws, "feat", algorithm="rfm")
+    assert run.metrics == {} and runs.get_run(ws, run.run_id).metrics == {}
