@@ -188,6 +188,7 @@ def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) ->
         for col, n in unparseable.items()
     ]
     columns = [ColumnInfo(p.name, p.type, guessed[p.name]) for p in plans]
+    warnings += roles.text_number_warnings(columns)
     report(0.9, "Checking quality")
     options = dict(
         source.options,
