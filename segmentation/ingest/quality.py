@@ -73,14 +73,29 @@ def value_sql_text(col: str) -> str:
     return value_sql(col).replace(q, f"{q}::VARCHAR")
 
 
-def guess_kind(cur: duckdb.DuckDBPyConnection, table: str, columns: list[ColumnInfo]) -> str:
-    """'transactions' when customer ids repeat, else 'customers'."""
+def guess_kind(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[ColumnInfo],
+    report: dict[str, Any] | None = None,
+) -> str:
+    """'transactions' when customer ids repeat, else 'customers'.
+
+    With the table's quality ``report``, ids that repeat far more than the rule needs (their
+    estimated distinct count under 85% of the ids; the estimate errs by about 2%) decide it
+    without counting distinct ids exactly over every row.
+    """
     by_role = {c.role: c.name for c in columns}
     cid = by_role.get("customer_id")
     has_time = "timestamp" in by_role
     if cid is None:
         rows = cur.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
         return roles_mod.guess_kind(rows, 0, 0, has_time and "amount" in by_role)
+    stats = next((s for s in (report or {}).get("per_column", []) if s["name"] == cid), None)
+    if stats is not None:
+        present = report["rows"] - stats["missing"]
+        if present and stats["distinct"] < 0.85 * present:
+            return roles_mod.guess_kind(report["rows"], present, stats["distinct"], has_time)
     q = quote_ident(cid)
     rows, present, distinct = cur.execute(
         f"SELECT count(*), count({q}), count(DISTINCT {q}) FROM {quote_ident(table)}"

@@ -39,3 +39,21 @@ def test_us_zip_codes_that_lost_their_leading_zero_are_flagged(ws, tmp_path, wri
     assert len(notes) == 1 and notes[0].startswith("Column 'Postal Code': 20 of its 30 zip codes")
     only_four = "customer_id,postcode\n" + "".join(f"a{i},{2000 + i}\n" for i in range(30))
     assert ingest_file(ws, write(tmp_path, "au.csv", only_four)).quality["notes"] == []
+
+
+def test_guess_kind_from_the_report_agrees_with_counting_every_id(ws, tmp_path, write):
+    from segmentation.ingest.quality import guess_kind
+
+    repeats = "".join(f"c{i % 50},2024-01-{1 + i % 28:02d},{i}\n" for i in range(600))
+    unique = "".join(f"c{i},2024-01-{1 + i % 28:02d},{i}\n" for i in range(600))
+    borderline = "".join(f"c{i if i % 16 else 0},2024-01-02,{i}\n" for i in range(600))  # 94%
+    for name, body, kind in (
+        ("tx.csv", repeats, "transactions"),
+        ("crm.csv", unique, "customers"),
+        ("near.csv", borderline, "transactions"),
+    ):
+        info = ingest_file(ws, write(tmp_path, name, "customer_id,day,amount\n" + body))
+        with ws.reading() as cur:
+            exact = guess_kind(cur, info.name, info.columns)
+            quick = guess_kind(cur, info.name, info.columns, info.quality)
+        assert info.kind == exact == quick == kind, name
