@@ -182,12 +182,17 @@ def _category_mix_cte(n_shares: int) -> str:
 
 
 def _totals_cte(roles: Mapping[str, str]) -> str:
-    """Money, dates and basket figures per customer (purchases and returns), from the basket."""
+    """Money, dates and basket figures per customer (purchases and returns), from the basket.
+
+    Sums of money are rounded to 6 decimals: sums of doubles carry noise in their last digits,
+    which also depends on the order the threads add them in (a customer who returned everything
+    came out as 0.0 one time and 5.7e-14 another).
+    """
     purchase = "FILTER (WHERE NOT is_return)"
     fields = [
-        "sum(amount) AS monetary",
-        f"coalesce(sum(amount) {purchase}, 0) AS gross_revenue",
-        "coalesce(-sum(amount) FILTER (WHERE is_return), 0) AS returns_value",
+        "round(sum(amount), 6) AS monetary",
+        f"round(coalesce(sum(amount) {purchase}, 0), 6) AS gross_revenue",
+        "round(coalesce(-sum(amount) FILTER (WHERE is_return), 0), 6) AS returns_value",
         f"min(first_day) {purchase} AS first_day",
         f"max(last_day) {purchase} AS last_day",
     ]

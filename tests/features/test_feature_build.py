@@ -318,6 +318,22 @@ def test_several_orders_on_one_day_without_order_id_are_one_order(ws, tmp_path):
     assert got["X"]["days_between_orders"] == pytest.approx(10.0)
 
 
+def test_sums_of_money_carry_no_float_noise(ws, tmp_path):
+    # 0.1 + 0.2 - 0.3 is 5.55e-17 in doubles; a customer who returned all they bought nets 0
+    load(
+        ws,
+        tmp_path,
+        "noise.csv",
+        "customer_id,order_date,amount\n"
+        "A,2024-01-01,0.1\nA,2024-01-02,0.2\nA,2024-01-03,-0.3\n"
+        "B,2024-01-01,5086.93\nB,2024-01-02,0.005\n",
+    )
+    build_features(ws, "noise")
+    got = rows(ws, "noise_features")
+    assert got["A"]["monetary"] == 0.0 and got["A"]["returns_value"] == 0.3
+    assert got["B"]["monetary"] == 5086.935 and got["B"]["gross_revenue"] == 5086.935
+
+
 def test_amount_role_with_quantity_gives_items_per_order(ws, tmp_path):
     load(
         ws,
