@@ -1,4 +1,5 @@
-"""Explore: a run's customers on a map (PCA or UMAP); lasso some and keep them as an audience."""
+"""Explore: a run's customers on a map (PCA or UMAP); lasso some and keep them as an audience;
+zoom in on an area to see every customer in it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pages.common import pick_run
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
 from segmentation.explore.params import DEFAULT_SAMPLE, HELP, METHODS, METRICS, MIN_SAMPLE
-from segmentation.explore.points import chart_points, colour_features, describe
+from segmentation.explore.points import MAX_POINTS, chart_points, colour_features, describe
 from segmentation.explore.project import is_cached, project
 from segmentation.explore.result import Projection
 from segmentation.explore.selection import map_selection, selection_profile
@@ -54,8 +55,8 @@ def zoom_buttons(proj: Projection, window) -> None:
         key="explore_zoom",
         disabled=area is None,
         on_click=lambda: state.update({ZOOM: (proj.run_id, proj.key, area)}),
-        help="Select customers with the box or lasso first: the map then shows every "
-        "customer in that area as a point.",
+        help="Select customers with the box or lasso first; the map then shows that area close "
+        f"up, every customer in it as a point (a sample when there are over {MAX_POINTS:,}).",
     )
     right.button(
         "Whole map",
