@@ -15,7 +15,7 @@ from segmentation.explore.params import DEFAULT_SAMPLE, HELP, METHODS, METRICS, 
 from segmentation.explore.points import MAX_POINTS, chart_points, colour_features, describe
 from segmentation.explore.project import is_cached, project
 from segmentation.explore.result import Projection
-from segmentation.explore.selection import map_selection, selection_profile
+from segmentation.explore.selection import MapSelection, map_selection, selection_profile
 from segmentation.export.audiences import save_audience
 from segmentation.features.shown import chosen_features
 from segmentation.profiles.words import feature_words
@@ -37,6 +37,12 @@ def load(_ws, path: str, run_id: str, created: str, params: dict) -> Projection:
 @st.cache_data(max_entries=12, show_spinner=False)
 def drawn(_ws, _proj, path: str, created: str, key: str, colour: str | None, window):
     return chart_points(_ws, _proj, colour=colour, window=window)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def profile(_ws, _chosen: MapSelection, path: str, created: str, names: tuple, digest: str):
+    """Cached per selection (its digest: run and ids) and segment names: reruns reuse it."""
+    return selection_profile(_ws, _chosen.run_id, _chosen.ids)
 
 
 def remember_selection(proj: Projection) -> None:
@@ -107,10 +113,11 @@ def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
         st.stop()  # stopped, or an error said above
 
 
-def show_selection(run: runs.Run, ids: tuple[str, ...]) -> None:
+def show_selection(run: runs.Run, chosen: MapSelection) -> None:
+    ids, names = chosen.ids, tuple(s.name for s in run.segments)
     st.subheader(f"Selected customers: {len(ids):,}")
     try:
-        found = selection_profile(ws, run.run_id, ids)
+        found = profile(ws, chosen, str(ws.path), str(run.created_at), names, chosen.digest)
     except SegmentationError as exc:
         common.error(exc)
         return
@@ -234,4 +241,4 @@ if proj.explained_variance is not None:
         right.caption("Loadings: the weight of each prepared feature in each component.")
 selection = state.get("explore_selection")
 if selection and selection.run_id == run.run_id and selection.ids:
-    show_selection(run, selection.ids)
+    show_selection(run, selection)

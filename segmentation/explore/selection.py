@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -63,6 +66,12 @@ class MapSelection:
     ids: tuple[str, ...]
     key: str | None = None
     area: Window | None = None
+
+    @cached_property
+    def digest(self) -> str:
+        """A short fingerprint of the run and ids (a cache key cheaper than the ids)."""
+        text = json.dumps([self.run_id, *self.ids]).encode("utf-8")
+        return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 def map_selection(event: Mapping | None, projection: Projection) -> MapSelection:
