@@ -52,10 +52,13 @@ from benchmarks.harness import (
 from benchmarks.pipeline_options import DEFAULT_LINES, add_options, short_size
 
 K = 6
-PEER_RATIO = 2.0  # the peer takes at least 2x the pipeline's wall time and peak memory
-FLOOR_RATIO = 1.5  # ingest at most 1.5x the scan floor
+WALL_RATIO = 1.0  # speed issue: the pipeline's wall time at most the peer's (peer/pipeline >= 1)
+GOAL_RATIO = 2.0  # the long-term goal: half the peer's wall time (no verdict; RESULTS.md says why)
+MEMORY_RATIO = 2.0  # the pipeline's peak memory at most half the peer's
+LOAD_FLOOR_RATIO = 1.2  # ingest at most 1.2x DuckDB's load floor (CTAS from read_csv)
 TARGETS = {
-    "features": 10.0,
+    "features": 2.5,  # segment features at 10M lines (whole process)
+    "run": 2.0,  # segment run --algorithm kmeans --k 6 at 10M lines (whole process)
     "kmeans": 15.0,
     "pca": 3.0,
     "umap cold": 45.0,
@@ -321,6 +324,7 @@ def pipeline_at(
         [*ws, "run", FEATURES, "--algorithm", "kmeans", "--k", str(K)],
         say,
         repeat,
+        target_seconds=TARGETS["run"] if not label and facts["lines"] >= DEFAULT_LINES else None,
         note="segment run --algorithm kmeans",
     )
     run_facts = json.loads(run.stdout)
@@ -344,12 +348,12 @@ def pipeline_at(
         f"{exported:,} customers exported",
     )
     stages = [floor, *[s for s in (parse_floor, load_floor) if s], *four, pipeline]
-    ratios = [
-        Ratio(f"{prefix}ingest / scan floor", ingest.stage, floor, FLOOR_RATIO, at_most=True),
-    ]
+    ratios = [Ratio(f"{prefix}ingest / scan floor", ingest.stage, floor)]
     if parse_floor and load_floor:
         ratios.append(Ratio("ingest / parse floor", ingest.stage, parse_floor))
-        ratios.append(Ratio("ingest / load floor", ingest.stage, load_floor))
+        ratios.append(
+            Ratio("ingest / load floor", ingest.stage, load_floor, LOAD_FLOOR_RATIO, at_most=True)
+        )
     peer_stage = peer_facts = None
     if peer:
         peer_out = folder / "peer-segments.csv"
@@ -375,12 +379,12 @@ def pipeline_at(
         ]
         stages += [peer_stage, *steps]
         ratios += [
-            Ratio(f"{prefix}peer / pipeline, wall", peer_stage, pipeline, PEER_RATIO),
+            Ratio(f"{prefix}peer / pipeline, wall", peer_stage, pipeline, WALL_RATIO),
             Ratio(
                 f"{prefix}peer / pipeline, peak memory",
                 peer_stage,
                 pipeline,
-                PEER_RATIO,
+                MEMORY_RATIO,
                 memory=True,
             ),
             Ratio(f"{prefix}peer / pipeline, cpu", peer_stage, pipeline, cpu=True),
@@ -468,13 +472,13 @@ def scan_floor(path: Path, every_value: bool = False) -> dict:
 
 def _pipeline_targets(report: Report, size: SizeResult) -> None:
     report.ratios += size.ratios
-    features = next(s for s in size.pipeline_stages if s.name.endswith("features"))
-    report.target(
-        "features (target at 10M lines)",
-        features.met,
-        f"{features.seconds:.2f} s",
-        f"<= {TARGETS['features']:g} s",
-    )
+    for stage, key in zip(size.pipeline_stages[1:3], ("features", "run"), strict=True):
+        report.target(  # judged at the main size of 10M lines only (met is None below it)
+            f"{stage.name} (whole process, target at 10M lines)",
+            stage.met,
+            f"{stage.seconds:.2f} s",
+            f"<= {TARGETS[key]:g} s",
+        )
     for ratio in size.ratios:
         if ratio.target is not None:
             goal = f"{'<=' if ratio.at_most else '>='} {ratio.target:g}x"
@@ -483,8 +487,10 @@ def _pipeline_targets(report: Report, size: SizeResult) -> None:
         report.notes.append(
             f"pipeline {size.pipeline.seconds:.2f} s, peak {size.pipeline.peak_mb:,.0f} MB; "
             f"peer {size.peer.seconds:.2f} s, peak {size.peer.peak_mb:,.0f} MB: the pipeline "
-            f"may take at most {size.peer.seconds / PEER_RATIO:.2f} s and "
-            f"{(size.peer.peak_mb or 0) / PEER_RATIO:,.0f} MB"
+            f"may take at most {size.peer.seconds / WALL_RATIO:.2f} s and "
+            f"{(size.peer.peak_mb or 0) / MEMORY_RATIO:,.0f} MB; the long-term goal, "
+            f"{GOAL_RATIO:g}x faster than the peer, would be {size.peer.seconds / GOAL_RATIO:.2f} s "
+            f"({size.peer.seconds / size.pipeline.seconds:.2f}x now)"
         )
 
 
@@ -624,6 +630,30 @@ def big_targets(
     )
     if pages:
         _pages(report, workspace, label, say)
+        _app(report, keep, workspace, max(20_000, min(customers, 1_000_000)), say)
+
+
+def _app(report: Report, keep: Path, workspace: Path, lines: int, say: Say) -> None:
+    """benchmarks/bench_app in its own process: Build features to a finished k-means run on a
+    transactions table of ``lines`` lines, and every page's render once cached on ``workspace``."""
+    command = [sys.executable, "-m", "benchmarks.bench_app", "--workspace", workspace]
+    command += ["--lines", str(lines), "--keep", keep / "app", "--data", keep / "app-data"]
+    done = _done(run_stage("app (AppTest)", command, timeout=STAGE_TIMEOUT), say)
+    found = json.loads(done.stdout)
+    for item in found["interactions"]:
+        report.stages.append(
+            Stage(
+                f"app: {item['page']}: {item['interaction']}",
+                item["seconds"],
+                target_seconds=item["target_seconds"],
+                note="AppTest: click or page visit to finished rerun",
+            )
+        )
+    report.stages.append(
+        replace(done.stage, note="the AppTest process of bench_app: the app rows above")
+    )
+    for verdict in found["targets"]:
+        report.target(verdict["target"], verdict["met"], verdict["figure"], verdict["goal"])
 
 
 def _pages(report: Report, workspace: Path, label: str, say: Say) -> None:
@@ -806,7 +836,8 @@ def _method_notes(facts: dict, repeat: int) -> list[str]:
         "segment run uses the 8 default behavioural features and mini-batch k-means above "
         "200k customers",
         "1M targets: views timed inside the process as bench_projection does (after the page's "
-        "imports); k-means and export are whole processes; pages: benchmarks/bench_pages.py",
+        "imports); k-means and export are whole processes; pages: benchmarks/bench_pages.py; "
+        "app rows: benchmarks/bench_app.py (the flow on its own generated lines)",
     ]
 
 

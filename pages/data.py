@@ -43,7 +43,8 @@ def load_files(files: list, options: dict) -> list[tuple[str, str]]:
         else:
             loaded = f"loaded {info.rows:,} rows into **{info.name}** ({info.kind})"
             outcomes.append(("success", f"{upload.name}: {loaded}."))
-            outcomes += [("warning", f"{info.name}: {w}") for w in info.warnings]
+            notes = [*info.warnings, *info.quality.get("notes", [])]
+            outcomes += [("warning", f"{info.name}: {w}") for w in notes]
             state["data_pick"] = info.name
         bar.empty()
     return outcomes
@@ -145,7 +146,7 @@ def show_quality(info: TableInfo) -> None:
     ):
         if q.get(key):
             st.caption(f"{label}: {', '.join(q[key])}")
-    for warning in info.warnings:
+    for warning in [*info.warnings, *q.get("notes", [])]:
         st.warning(warning)
 
 

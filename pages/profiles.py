@@ -40,7 +40,9 @@ def names_section(profile: profiles.RunProfile) -> None:
         summary,
         key=key,
         hide_index=True,
-        column_order=[c for c in summary.columns if c not in empty_columns(summary)],
+        column_order=[
+            c for c in summary.columns if c not in [*empty_columns(summary), "description"]
+        ],
         disabled=["segment_id", "size", "share", "revenue_share", "action", "description"],
         column_config={
             "segment_id": st.column_config.NumberColumn("Id", width="small"),
@@ -49,9 +51,14 @@ def names_section(profile: profiles.RunProfile) -> None:
             "share": st.column_config.NumberColumn("Share", format="%.1f%%"),
             "revenue_share": st.column_config.NumberColumn("Revenue share", format="%.1f%%"),
             "action": st.column_config.TextColumn("Suggested action"),
-            "description": st.column_config.TextColumn("Description", width="large"),
         },
     )
+    save_names(profile, edited)
+    # in full, as text that wraps: a table cell cuts a long description at narrow widths
+    st.markdown("\n".join(f"- **{s.name}**: {s.description}" for s in profile.segments))
+
+
+def save_names(profile: profiles.RunProfile, edited) -> None:
     if st.button("Save names", key="profiles_save"):
         names = dict(zip(edited["segment_id"], edited["segment"], strict=True))
         changed = {i: n for i, n in names.items() if n != profile.names.get(i)}

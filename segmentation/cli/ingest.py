@@ -74,7 +74,7 @@ def cmd_ingest(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     }
     lines = [f"Loaded {info.rows:,} rows into table {info.name!r} ({info.kind})."]
     lines += [f"  {c.name:<30} {c.type:<10} {c.role}" for c in info.columns]
-    lines += [f"warning: {w}" for w in info.warnings]
+    lines += [f"warning: {w}" for w in [*info.warnings, *info.quality.get("notes", [])]]
     return data, "\n".join(lines)
 
 

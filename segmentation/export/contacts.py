@@ -55,10 +55,13 @@ def _overlap_with_run(ws: Workspace, info: TableInfo, run_id: str) -> int:
 
 
 def find_contacts(ws: Workspace, run_id: str, contacts: str | None = None) -> TableInfo | None:
-    """The customer table holding the run's contact fields (e-mail, phone, names, zip, country).
+    """The table holding the run's contact fields (e-mail, phone, names, zip, country).
 
     ``contacts`` names it; otherwise the ``customers`` table with a customer_id role and
-    contact roles that shares the most customers with the run, or None when there is none.
+    contact roles that shares the most customers with the run; else the transactions table the
+    run's features were built from, when it has contact roles of its own (e-mail, phone, names
+    or zip: a country alone matches no one); else None. A table with several rows per customer
+    gives each customer its most recent non-empty value (:func:`contact_sql`).
     """
     if contacts:
         info = ws.table(contacts)
@@ -75,12 +78,51 @@ def find_contacts(ws: Workspace, run_id: str, contacts: str | None = None) -> Ta
         return info
     best, best_overlap = None, 0
     for info in ws.tables(kind="customers"):
-        roles = contact_roles(info)
-        if "customer_id" in info.roles and set(roles) - {"country"}:
+        if _has_contacts(info):
             overlap = _overlap_with_run(ws, info, run_id)
             if overlap > best_overlap:
                 best, best_overlap = info, overlap
-    return best
+    return best or _source_transactions(ws, run_id)
+
+
+def _has_contacts(info: TableInfo) -> bool:
+    return "customer_id" in info.roles and bool(set(contact_roles(info)) - {"country"})
+
+
+def _source_transactions(ws: Workspace, run_id: str) -> TableInfo | None:
+    """The run's source transactions table (through its feature table), when it has contacts."""
+    from ..segment.runs import get_run
+
+    source = ws.table(get_run(ws, run_id).table).options.get("source")
+    if not source or source not in {t.name for t in ws.tables(kind="transactions")}:
+        return None
+    info = ws.table(source)
+    return info if _has_contacts(info) and _overlap_with_run(ws, info, run_id) else None
+
+
+def contact_sql(info: TableInfo, sources: dict[str, str]) -> str:
+    """A query of one row per customer id (``__cid``, as text) with a column per contact field
+    (field -> column of ``info``): the most recent non-empty value where the table has a
+    timestamp role, else the first.
+
+    >>> from segmentation.workspace import ColumnInfo
+    >>> tx = TableInfo("tx", "transactions", 0, [ColumnInfo("id", "VARCHAR", "customer_id"),
+    ...                ColumnInfo("day", "DATE", "timestamp"), ColumnInfo("mail", "VARCHAR")])
+    >>> contact_sql(tx, {"email": "mail"})
+    'SELECT CAST("id" AS VARCHAR) AS __cid, arg_max("mail", "day") FILTER (WHERE "mail" IS NOT NULL) AS "email" FROM "tx" GROUP BY 1'
+    """
+    when = info.roles.get("timestamp")
+    picks = [
+        f"arg_max({quote_ident(col)}, {quote_ident(when)}) FILTER (WHERE {quote_ident(col)} "
+        f"IS NOT NULL) AS {quote_ident(field)}"
+        if when
+        else f"first({quote_ident(col)}) AS {quote_ident(field)}"
+        for field, col in sources.items()
+    ]
+    return (
+        f"SELECT CAST({quote_ident(info.roles['customer_id'])} AS VARCHAR) AS __cid, "
+        f"{', '.join(picks)} FROM {quote_ident(info.name)} GROUP BY 1"
+    )
 
 
 def column_choices(ws: Workspace, run_id: str, contacts: str | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from ..workspace import META, TableInfo, Workspace, quote_ident
 from ..workspace.types import is_numeric
 from . import identifiers, platforms
 from .contacts import column_choices as column_choices  # the page's entry
-from .contacts import column_names, contact_roles, extra_columns, find_contacts
+from .contacts import column_names, contact_roles, contact_sql, extra_columns, find_contacts
 from .files import KEY_COLUMNS, write_files
 from .formats import FORMATS, HASHED
 from .log import record_export
@@ -310,13 +310,7 @@ def _select(
         exprs += [("pc.clv", "__c_value")] if predicted_value else []
     if info is not None:
         sources = {r: info.roles[r] for r in contact_roles(info)} | src.extras
-        inner = ", ".join(
-            f"first({quote_ident(col)}) AS {quote_ident(n)}" for n, col in sources.items()
-        )
-        joins.append(
-            f"LEFT JOIN (SELECT CAST({quote_ident(info.roles['customer_id'])} AS VARCHAR) AS __cid, "
-            f"{inner} FROM {quote_ident(info.name)} GROUP BY 1) c ON c.__cid = a.customer_id"
-        )
+        joins.append(f"LEFT JOIN ({contact_sql(info, sources)}) c ON c.__cid = a.customer_id")
         exprs += [(f"c.{quote_ident(n)}", f"__c_{n}") for n in sources]
     if src.previous:
         join, previous_params = previous_join(run.run_id)

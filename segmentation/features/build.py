@@ -118,7 +118,7 @@ def build_features(
         cur.execute(f"CREATE TABLE {quote_ident(target)} AS {plan.sql}", plan.params).fetchall()
         report(0.9, "Recording the feature table")
         columns, quality, customers = _describe(cur, target)
-        excluded = _excluded(plan, customers, source)
+        excluded = _excluded(cur, plan, customers, source, target)
         result = FeatureResult(
             table=target,
             customers=customers,
@@ -154,11 +154,12 @@ def _check_source(info: TableInfo, target: str) -> None:
         )
 
 
-def _excluded(plan: Plan, customers: int, source: str) -> dict[str, int]:
+def _excluded(cur, plan: Plan, customers: int, source: str, target: str) -> dict[str, int]:
     """What the build left out, or an error when it left out every customer."""
     excluded = dict(plan.excluded)
-    if plan.customers_in_scope is not None:
-        excluded["customers_without_purchases"] = plan.customers_in_scope - customers
+    if plan.without_purchases is not None:
+        sql = plan.without_purchases(quote_ident(target))
+        excluded["customers_without_purchases"] = int(cur.execute(sql, plan.params).fetchone()[0])
     if customers == 0:
         raise InvalidParameterError(
             f"No customer is left in {source!r} (left out: {_counts_text(excluded)}). "

@@ -12,7 +12,7 @@ text users know.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +34,10 @@ class Plan:
     roles: dict[str, str]  # the roles the build used
     excluded: dict[str, int]
     missing: dict[str, str]
-    customers_in_scope: int | None = None  # customers with kept rows (transactions)
+    # transactions: the SELECT counting customers with kept rows but no purchase (only returns),
+    # given the new feature table (quoted) once it is written: cheaper than counting distinct
+    # customers over every line beforehand
+    without_purchases: Callable[[str], str] | None = None
 
 
 def need_role(info: TableInfo, roles: Mapping[str, str], role: str, what: str) -> str:

@@ -74,7 +74,7 @@ def transaction_plan(
         as_of = _default_transaction_as_of(cur, info, roles, types, clean)
     scope = scope_ctes(info.name, roles, "?", types, clean)
     report(0.25, "Counting rows left out")
-    excluded, in_scope = _left_out(cur, scope, as_of)
+    excluded = _left_out(cur, scope, as_of)
     share_columns: list[str] = []
     if "category" in roles and top > 0:
         report(0.4, "Ranking categories")
@@ -91,7 +91,15 @@ def transaction_plan(
         if role not in roles
     }
     sql = feature_sql(info.name, roles, "?", types=types, share_columns=share_columns, clean=clean)
-    return Plan(sql, [as_of], as_of, roles, excluded, missing, in_scope)
+
+    def without_purchases(features: str) -> str:
+        return with_ctes(
+            scope,
+            "SELECT count(*) FROM (SELECT DISTINCT customer_id FROM lines WHERE is_return) AS r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {features} AS f WHERE f.customer_id = r.customer_id)",
+        )
+
+    return Plan(sql, [as_of], as_of, roles, excluded, missing, without_purchases)
 
 
 def _check_roles(info: TableInfo, roles: Mapping[str, str]) -> None:
@@ -112,8 +120,8 @@ def _check_roles(info: TableInfo, roles: Mapping[str, str]) -> None:
         _check_type(info, roles, role, "number")
 
 
-def _left_out(cur, scope: list[str], as_of: date) -> tuple[dict[str, int], int]:
-    """Rows left out per reason, and the customers with rows kept."""
+def _left_out(cur, scope: list[str], as_of: date) -> dict[str, int]:
+    """Rows left out per reason."""
     excluded = dict.fromkeys(
         ("rows_without_customer", "rows_without_date", "rows_without_amount", "rows_after_as_of"),
         0,
@@ -121,18 +129,13 @@ def _left_out(cur, scope: list[str], as_of: date) -> tuple[dict[str, int], int]:
     counted = cur.execute(
         with_ctes(
             scope[:3],
-            "SELECT left_out, count(*), count(DISTINCT customer_id) FROM checked_lines "
+            "SELECT left_out, count(*) FROM checked_lines WHERE left_out IS NOT NULL "
             "GROUP BY left_out",
         ),
         [as_of],
     ).fetchall()
-    in_scope = 0
-    for reason, rows, customers in counted:
-        if reason is None:
-            in_scope = int(customers)
-        else:
-            excluded[reason] = int(rows)
-    return excluded, in_scope
+    excluded.update({reason: int(rows) for reason, rows in counted})
+    return excluded
 
 
 def _top_categories(cur, scope: list[str], as_of: date, top: int) -> list[str]:

@@ -188,21 +188,23 @@ def _load_in(ws, cur, source, name, replace, date_format, shown, sha, report) ->
         for col, n in unparseable.items()
     ]
     columns = [ColumnInfo(p.name, p.type, guessed[p.name]) for p in plans]
+    warnings += roles.text_number_warnings(columns)
     report(0.9, "Checking quality")
     options = dict(
         source.options,
         date_formats={p.name: p.date_format for p in plans if p.date_format},
         text_clean=True,  # every text value trimmed, '' stored as NULL: readers need not trim
     )
+    checked = quality.quality_report(cur, name, columns, unparseable)
     info = TableInfo(
         name=name,
-        kind=quality.guess_kind(cur, name, columns),
+        kind=quality.guess_kind(cur, name, columns, checked),
         rows=rows,
         columns=columns,
         source_file=shown,
         source_sha256=sha(),
         loaded_at=datetime.now(),
-        quality=quality.quality_report(cur, name, columns, unparseable),
+        quality=checked,
         warnings=warnings,
         options=options,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidParameterError
+from ..workspace import ColumnInfo
 from ..workspace.types import is_integer, is_numeric, type_class
 
 ROLES = (
@@ -176,6 +177,19 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def named_for(name: str, role: str) -> bool:
+    """Whether a column's name points to a role: one of the role's names, or a longer name
+    that starts or ends with one of six letters or more.
+
+    >>> named_for("Zip Code", "zip"), named_for("order_amount", "amount"), named_for("id", "zip")
+    (True, True, False)
+    """
+    norm, hints = normalize_name(name), _NAME_HINTS.get(role, ())
+    return norm in hints or any(
+        len(h) >= 6 and (norm.startswith(h) or norm.endswith(h)) for h in hints
+    )
+
+
 @dataclass(frozen=True)
 class ColumnFacts:
     """What role guessing needs to know about a column (from a sample of its values)."""
@@ -305,6 +319,7 @@ def guess_kind(rows: int, customer_rows: int, distinct_customers: int, has_times
 # Roles that need a type class: sums and counts need numbers, recency needs dates.
 TYPE_RULES = {"amount": "number", "quantity": "number", "unit_price": "number", "timestamp": "date"}
 _WANTED = {"number": "a numeric column", "date": "a date column"}
+_NUMBER_ROLES = tuple(role for role, kind in TYPE_RULES.items() if kind == "number")
 
 
 def check_role_types(roles: Mapping[str, str], types: Mapping[str, str]) -> None:
@@ -322,6 +337,27 @@ def check_role_types(roles: Mapping[str, str], types: Mapping[str, str]) -> None
                 f"{col!r} holds {holds(types[col])}; choose {_WANTED[wanted]} for the role "
                 f"{role!r}, or fix the file."
             )
+
+
+def text_number_warnings(columns: Sequence[ColumnInfo]) -> list[str]:
+    """A warning per text column whose name asks for a numeric role no column has.
+
+    >>> text_number_warnings([ColumnInfo("amount", "VARCHAR", "attribute")])[0][:44]
+    "Column 'amount' was read as text (values wit"
+    """
+    taken = {c.role for c in columns}
+    warnings = []
+    for c in columns:
+        role = next((r for r in _NUMBER_ROLES if named_for(c.name, r)), None)
+        if type_class(c.type) == "text" and role is not None and role not in taken:
+            warnings.append(
+                f"Column {c.name!r} was read as text (values with currency signs, units or "
+                f"words, for example), so it cannot be used as the {role} role until it holds "
+                "numbers. Save it as plain numbers in the file (12.50: no currency sign or "
+                f"thousands separator) and load it again, or give the {role} role to another "
+                "column."
+            )
+    return warnings
 
 
 def holds(duck_type: str) -> str:

@@ -5,7 +5,9 @@ largest absolute standardized differences from all customers), read through a sm
 per known feature: ``recency_days`` low -> "Recent", high -> "Lapsed"; one order -> "one-time
 buyers"; ``monetary`` high -> "big spenders"; ``return_rate`` high -> "returners"... Other
 features fall back to "High <feature>" / "Low <feature>". Names are deterministic and distinct
-within a run; RFM runs keep their standard names and user renames are never overwritten.
+within a run, and no generated name is, word for word, part of another ("Light spenders" beside
+"Occasional light spenders" reads as the group that holds it); RFM runs keep their standard names
+and user renames are never overwritten.
 
 :func:`generated_names` only reads; :func:`name_segments` and :func:`rename_segments` store
 names with the run.
@@ -34,6 +36,7 @@ from .words import feature_words, format_value
 DISTINCT_BELOW = 0.25  # |standardized difference| under this does not name a segment
 _NAMED_FROM = 4  # the name reads only the most distinctive features
 _DEFAULT_NAME = re.compile(r"Segment \d+")
+_NUMBERED = re.compile(r" \(segment [^)]*\)$")  # what suggest_names adds to tell twins apart
 
 # feature -> (term when the segment is high, term when low); a term is (kind, words).
 _ADJ, _NOUN = "adj", "noun"
@@ -144,6 +147,11 @@ def suggest_names(
     Names are distinct from each other and from ``taken`` (segments that keep their names):
     two segments that would share a name get their next most distinctive feature added
     ("Recent big spenders, high return rate"), then their number when that is not enough.
+    The rule for a campaign list: no generated name is, word for word, part of another name of
+    the run. A name that would be ("Light spenders" beside "Occasional light spenders") gets the
+    feature that most separates its segment from the other one: as a leading word where the
+    vocabulary has one ("Frequent light spenders"), else in words ("Light spenders, average
+    orders"), else its number.
     """
     taken = dict(taken or {})
     ids = [int(s) for s in stats.sizes.index if int(s) not in taken and int(s) != 0]
@@ -155,6 +163,7 @@ def suggest_names(
         else name
         for sid, name in first.items()
     }
+    names = _set_apart(names, taken, stats)
     used = {n.lower() for n in taken.values()}
     final: dict[int, tuple[str, str]] = {}
     for sid in ids:
@@ -177,6 +186,65 @@ def _with_differentiator(name: str, used: list[str], diffs: pd.Series) -> str:
         if feature not in used:
             return f"{name}, {_generic(feature, diff).lower()}"
     return name
+
+
+def _level(diff: float) -> int:
+    """1 high, -1 low, 0 near everyone's average (under ``DISTINCT_BELOW``) or unknown."""
+    if pd.isna(diff) or abs(diff) < DISTINCT_BELOW:
+        return 0
+    return 1 if diff > 0 else -1
+
+
+def _part_of(shorter: str, longer: str) -> bool:
+    """Whether ``shorter`` is, word for word, part of ``longer`` (and not the same name)."""
+    part, whole = shorter.lower(), _NUMBERED.sub("", longer.lower())
+    return part != whole and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", whole) is not None
+
+
+def _set_apart(
+    names: dict[int, str], taken: Mapping[int, str], stats: SegmentStats
+) -> dict[int, str]:
+    """``names`` where no name is part of another generated or kept name (see suggest_names)."""
+    names = dict(names)
+    for _ in range(len(names)):
+        every = {**taken, **names}
+        pair = next(
+            (
+                (sid, other)
+                for sid in names
+                for other in every
+                if _part_of(names[sid], every[other])
+            ),
+            None,
+        )
+        if pair is None:
+            break
+        names[pair[0]] = _apart_from(names[pair[0]], *pair, stats)
+    return names
+
+
+def _apart_from(name: str, sid: int, other: int, stats: SegmentStats) -> str:
+    """``name`` with the feature that most separates segment ``sid`` from segment ``other``."""
+    if other in stats.std_diff.index:
+        mine, theirs = stats.std_diff.loc[sid], stats.std_diff.loc[other]
+        gaps = (mine - theirs).abs().dropna()
+        for feature in sorted(gaps.index, key=lambda f: (-gaps[f], f)):
+            level = _level(mine[feature])
+            if level == _level(theirs[feature]):
+                continue
+            median = stats.median.at[sid, feature]
+            term = _term(feature, mine[feature], None if pd.isna(median) else float(median))
+            if level != 0 and term is not None and term.kind == _ADJ:
+                words, apart = term.words, f"{term.words} {name[0].lower()}{name[1:]}"
+            elif level == 0:
+                words = f"average {feature_words(feature)}"
+                apart = f"{name}, {words}"
+            else:
+                words = _generic(feature, mine[feature]).lower()
+                apart = f"{name}, {words}"
+            if words.lower() not in name.lower():
+                return apart
+    return f"{name} (segment {sid})"
 
 
 def generated_names(

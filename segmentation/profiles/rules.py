@@ -24,10 +24,13 @@ from ..features.summaries import numeric_columns
 from ..segment.runs import Run, get_run
 from ..workspace import META, Workspace, quote_ident
 from ..workspace.types import is_integer
+from .actions import RETURNS_INDEX
 from .rundata import customer_sample, profile_features, run_features, run_table
 from .words import feature_words, is_rate
 
 MAX_DEPTH = 3  # rules stay readable: at most three conditions each
+RETURN_FEATURES = ("return_rate", "returns_value")
+RETURNS_COST = 0.02  # sample accuracy a rule may give up to name the returns that mark a segment
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -85,7 +88,10 @@ def segment_rules(
     The tree is fitted on a seeded sample of the unscaled features (missing values filled with
     everyone's median), its thresholds are rounded for reading, and the rounded tree is then
     evaluated on every customer in SQL: ``fidelity`` is its accuracy, and each segment's
-    precision and recall are those of its rules (the tree's leaves that predict it).
+    precision and recall are those of its rules (the tree's leaves that predict it). A segment
+    marked out by its returns (a return feature's mean at least :data:`RETURNS_INDEX` of
+    everyone's) gets a rule that says so: the split above (or below) its main rule is made on
+    that feature instead, where that costs at most :data:`RETURNS_COST` of the sample accuracy.
     """
     run = get_run(ws, run_id)
     table, id_sql = run_table(ws, run)
@@ -105,7 +111,7 @@ def segment_rules(
     y = frame["segment_id"].to_numpy()
     tree = _best_tree(X, y, seed)
     integer = {c.name for c in ws.table(table).columns if is_integer(c.type)}
-    nodes = _rounded_nodes(tree, features, integer)
+    nodes = _with_returns(_rounded_nodes(tree, features, integer), X, y, features, integer)
     case_sql, case_params = _case_sql(nodes, 0, features, fill)
     counts = ws.query(
         f"SELECT a.segment_id, {case_sql} AS predicted, count(*) FROM {META}.assignments a "
@@ -237,21 +243,16 @@ def _case_sql(
 def _leaf_rules(nodes: list[_Node], features: list[str], integer: set[str]) -> dict[int, list[str]]:
     """Each segment's leaves as plain-word rules, the leaf holding most of it first."""
     found: list[tuple[int, float, str]] = []
-
-    def walk(i: int, bounds: dict[str, tuple[float | None, float | None]]) -> None:
-        node = nodes[i]
-        label = _uniform(nodes, i)
-        if label is not None:  # a split whose two sides predict the same segment reads as one
-            found.append((label, _weight(nodes, i, label), _rule_text(bounds, integer)))
-            return
-        name = features[node.feature]
-        low, high = bounds.get(name, (None, None))
-        upper = node.threshold if high is None else min(high, node.threshold)
-        lower = node.threshold if low is None else max(low, node.threshold)
-        walk(node.left, {**bounds, name: (low, upper)})
-        walk(node.right, {**bounds, name: (lower, high)})
-
-    walk(0, {})
+    for label, end, path in _rule_paths(nodes):  # a split whose sides agree reads as one rule
+        bounds: dict[str, tuple[float | None, float | None]] = {}
+        for i, child in zip(path, [*path[1:], end], strict=True):
+            node, name = nodes[i], features[nodes[i].feature]
+            low, high = bounds.get(name, (None, None))
+            if child == node.left:
+                bounds[name] = (low, node.threshold if high is None else min(high, node.threshold))
+            else:
+                bounds[name] = (node.threshold if low is None else max(low, node.threshold), high)
+        found.append((label, _weight(nodes, end, label), _rule_text(bounds, integer)))
     out: dict[int, list[str]] = {}
     for label, _, text in sorted(found, key=lambda x: (x[0], -x[1], x[2])):
         out.setdefault(label, []).append(text)
@@ -296,3 +297,112 @@ def _threshold(feature: str, value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+# -- returns: a segment marked out by them gets a rule that names them -------------------------
+def _with_returns(
+    nodes: list[_Node], X: np.ndarray, y: np.ndarray, features: list[str], integer: set[str]
+) -> list[_Node]:
+    """``nodes`` where each segment marked out by a return feature has a rule on returns."""
+    returns = [j for j, f in enumerate(features) if f in RETURN_FEATURES]
+    for j in returns:
+        overall = float(X[:, j].mean()) if len(X) else 0.0
+        for label in np.unique(y):
+            marked = overall > 0 and X[y == label, j].mean() * 100 >= RETURNS_INDEX * overall
+            if marked and not _names_returns(nodes, int(label), returns):
+                nodes = _split_on_returns(nodes, X, y, j, int(label), features[j] in integer)
+    return nodes
+
+
+def _rule_paths(nodes: list[_Node]) -> list[tuple[int, int, list[int]]]:
+    """Each rule as (segment, the node it ends at, the split nodes on its way), as read."""
+    found: list[tuple[int, int, list[int]]] = []
+
+    def walk(i: int, path: list[int]) -> None:
+        label = _uniform(nodes, i)
+        if label is not None:
+            found.append((int(label), i, path))
+            return
+        walk(nodes[i].left, [*path, i])
+        walk(nodes[i].right, [*path, i])
+
+    walk(0, [])
+    return found
+
+
+def _names_returns(nodes: list[_Node], label: int, returns: list[int]) -> bool:
+    return any(
+        nodes[i].feature in returns for s, _, path in _rule_paths(nodes) if s == label for i in path
+    )
+
+
+def _split_on_returns(
+    nodes: list[_Node], X: np.ndarray, y: np.ndarray, j: int, label: int, integer: bool
+) -> list[_Node]:
+    """``nodes`` with the split above (or below) the segment's main rule made on feature ``j``,
+    where a segment's side of it then predicts ``label`` at little cost; else ``nodes``."""
+    paths = [(end, path) for s, end, path in _rule_paths(nodes) if s == label]
+    if not paths:
+        return nodes
+    end, path = max(paths, key=lambda p: _weight(nodes, p[0], label))
+    places = ([path[-1]] if path else []) + ([end] if len(path) < MAX_DEPTH else [])
+    best, best_accuracy = nodes, _accuracy(nodes, X, y) - RETURNS_COST
+    for place in places:
+        changed = _stump(nodes, X, y, place, j, integer)
+        if changed is None or not _names_returns(changed, label, [j]):
+            continue
+        accuracy = _accuracy(changed, X, y)
+        if accuracy >= best_accuracy:
+            best, best_accuracy = changed, accuracy
+    return best
+
+
+def _stump(
+    nodes: list[_Node], X: np.ndarray, y: np.ndarray, place: int, j: int, integer: bool
+) -> list[_Node] | None:
+    """``nodes`` with node ``place`` replaced by one split on feature ``j`` (fitted on the
+    sampled customers that reach it) and two leaves; None when no split helps."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    rows = np.any(_route(nodes, X) == place, axis=0)
+    column, labels = X[rows][:, [j]], y[rows]
+    if len(labels) < 2:
+        return None
+    stump = DecisionTreeClassifier(max_depth=1, min_samples_leaf=max(1, len(y) // 200))
+    tree = stump.fit(column, labels).tree_
+    if tree.node_count < 3:
+        return None
+    threshold = float(tree.threshold[0])
+    threshold = math.floor(threshold) if integer else _round_sig(threshold, 3)
+    leaves = []
+    for side in (labels[column[:, 0] <= threshold], labels[column[:, 0] > threshold]):
+        if not len(side):
+            return None
+        values, counts = np.unique(side, return_counts=True)
+        leaves.append(_Node(-1, 0.0, -1, -1, int(values[counts.argmax()]), float(counts.max())))
+    changed = [*nodes, *leaves]
+    changed[place] = _Node(j, threshold, len(nodes), len(nodes) + 1, 0, 0)
+    return changed
+
+
+def _route(nodes: list[_Node], X: np.ndarray) -> np.ndarray:
+    """The node each row of ``X`` is at, step by step from the root to the end of its rule
+    (one row per step, MAX_DEPTH + 2 steps at most: a stump may add one)."""
+    ends = {end for _, end, _ in _rule_paths(nodes)}
+    at = np.zeros(len(X), dtype=int)
+    steps = [at]
+    for _ in range(MAX_DEPTH + 1):
+        at = at.copy()
+        for i in set(np.unique(at)) - ends:
+            rows = at == i
+            node = nodes[i]
+            at[rows] = np.where(X[rows, node.feature] <= node.threshold, node.left, node.right)
+        steps.append(at)
+    return np.array(steps)
+
+
+def _accuracy(nodes: list[_Node], X: np.ndarray, y: np.ndarray) -> float:
+    """The share of rows of ``X`` whose segment ``y`` the rounded tree gives."""
+    ends = {end: s for s, end, _ in _rule_paths(nodes)}
+    predicted = np.array([ends[int(i)] for i in _route(nodes, X)[-1]], dtype=int)
+    return float(np.mean(predicted == y)) if len(y) else 0.0

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..workspace import META, Workspace
 
@@ -229,11 +230,13 @@ def store_run(
     customers' rows are written) and completes ``run.metrics`` before the run's row is written.
     Returns the run as stored.
     """
-    assignments = pd.DataFrame(
+    assignments = pa.table(  # Arrow: DuckDB reads the ids without a Python string each
         {
-            "customer_id": customer_ids.astype(str).to_numpy(),
-            "segment_id": segment_ids.astype(np.int32),
-            "probability": probabilities if probabilities is not None else np.nan,
+            "customer_id": pa.array(customer_ids.astype(str), type=pa.string()),
+            "segment_id": pa.array(np.asarray(segment_ids, dtype=np.int32)),
+            "probability": pa.nulls(len(segment_ids), pa.float64())
+            if probabilities is None
+            else pa.array(np.asarray(probabilities, dtype=np.float64), from_pandas=True),
         }
     )
     segments = pd.DataFrame(
@@ -247,8 +250,8 @@ def store_run(
     with ws.transaction() as cur:
         cur.register("__assign", assignments)
         cur.execute(
-            f"INSERT INTO {META}.assignments SELECT ?, customer_id, segment_id, "
-            "CASE WHEN isnan(probability) THEN NULL ELSE probability END FROM __assign",
+            f"INSERT INTO {META}.assignments SELECT ?, customer_id, segment_id, probability "
+            "FROM __assign",
             [run.run_id],
         ).fetchall()
         cur.unregister("__assign")

@@ -19,10 +19,12 @@ missing values (identical there), and DuckDB's ``.df()`` of the Arrow columns fo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas comes with the first frame: commands that make none start quicker
+    import pandas as pd
 
 # DuckDB types Arrow turns into the same pandas column as DuckDB's .df(): always, or when the
 # column holds no missing value (.df() makes nullable Int64 / boolean columns of those)

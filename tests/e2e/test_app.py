@@ -169,6 +169,25 @@ def test_upload_loads_good_files_and_reports_bad_ones(monkeypatch, workspace_pat
     assert not at.file_uploader[0].value  # the uploader is emptied after a load
 
 
+def test_an_upload_warns_of_a_text_amount_and_of_zip_codes_without_their_zero(
+    monkeypatch, workspace_path
+):
+    rows = "".join(
+        f"c{i % 9},2024-01-{1 + i % 28:02d},${5 + i}.25,US,{'2134' if i % 2 else '90210'}\n"
+        for i in range(40)
+    )
+    text = "customer_id,order_date,amount,country,zip\n" + rows
+    at = data_page(monkeypatch, workspace_path)
+    at.file_uploader[0].set_value([("orders.csv", text.encode(), "text/csv")]).run()
+    at.button[0].click().run()
+    assert not at.exception
+    warned = texts(at.warning)
+    assert "orders: Column 'amount' was read as text" in warned
+    assert "orders: Column 'zip': 20 of its 40 US zip codes have 4 digits" in warned
+    again = data_page(monkeypatch, workspace_path)  # the table's quality says so on every visit
+    assert "Column 'zip': 20 of its 40 US zip codes have 4 digits" in texts(again.warning)
+
+
 def test_upload_uses_the_reading_options(monkeypatch, workspace_path):
     load(workspace_path, CUSTOMERS)
     text = "client;spend;day\nA;1,5;03/02/2024\nB;2,5;04/02/2024\nA;3,0;05/02/2024\n"

