@@ -10,8 +10,8 @@ of it, 5 neighbours) at least 0.9.
    and reused while N and the seed are unchanged.
 2. Each view is its own process (``--stage``), so "cold" really is cold: no coordinates in the
    workspace, no compiled numba code in memory. A view is what the page does: the projection
-   (fitted or read back), the points the chart draws with their hover features, the WebGL
-   figure and its JSON (what ``st.plotly_chart`` sends). The seconds are timed inside the
+   (fitted or read back), the points the chart draws with their hover features and the
+   shading of every customer under them, the WebGL figure and its JSON (what ``st.plotly_chart`` sends). The seconds are timed inside the
    process after the page's own imports (Streamlit has them loaded already); umap-learn's
    import is inside the timed UMAP view, as it is in the app, and the cold UMAP view starts
    from an empty numba cache (``NUMBA_CACHE_DIR``), as the first UMAP after installing does.
@@ -198,6 +198,7 @@ def _view(workspace: Path, run_id: str, method: str, sample: int | None, trust: 
         features=drawn.features,
         segments=list(result.points["segment"].cat.categories),
         loadings=result.loadings,
+        shading=drawn.density,
     )
     plotly.io.to_json(figure, validate=False)
     end = time.perf_counter()

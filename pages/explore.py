@@ -1,4 +1,5 @@
-"""Explore: a run's customers on a map (PCA or UMAP); lasso some and keep them as an audience."""
+"""Explore: a run's customers on a map (PCA or UMAP); lasso some and keep them as an audience;
+zoom in on an area to see every customer in it."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pages.common import pick_run
 from segmentation.charts import explore as explore_charts
 from segmentation.errors import SegmentationError
 from segmentation.explore.params import DEFAULT_SAMPLE, HELP, METHODS, METRICS, MIN_SAMPLE
-from segmentation.explore.points import chart_points, colour_features, describe
+from segmentation.explore.points import MAX_POINTS, chart_points, colour_features, describe
 from segmentation.explore.project import is_cached, project
 from segmentation.explore.result import Projection
-from segmentation.explore.selection import selected_customers, selection_profile
+from segmentation.explore.selection import MapSelection, map_selection, selection_profile
 from segmentation.export.audiences import save_audience
 from segmentation.features.shown import chosen_features
 from segmentation.profiles.words import feature_words
@@ -24,6 +25,7 @@ from segmentation.segment import runs
 ws = common.workspace()
 state = st.session_state
 CHART = "explore_chart"
+ZOOM = "explore_zoomed"  # (run id, map key, Window) of the area the map is zoomed in on
 
 
 @st.cache_data(max_entries=4, show_spinner="Projecting the customers")
@@ -33,14 +35,41 @@ def load(_ws, path: str, run_id: str, created: str, params: dict) -> Projection:
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def drawn(_ws, _proj, path: str, created: str, key: str, colour: str | None):
-    return chart_points(_ws, _proj, colour=colour)
+def drawn(_ws, _proj, path: str, created: str, key: str, colour: str | None, window):
+    return chart_points(_ws, _proj, colour=colour, window=window)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def profile(_ws, _chosen: MapSelection, path: str, created: str, names: tuple, digest: str):
+    """Cached per selection (its digest: run and ids) and segment names: reruns reuse it."""
+    return selection_profile(_ws, _chosen.run_id, _chosen.ids)
 
 
 def remember_selection(proj: Projection) -> None:
     """on_select: keep the chosen customers of the run (they outlive a change of view)."""
-    ids = selected_customers(state.get(CHART), proj)
-    state["explore_selection"] = {"run_id": proj.run_id, "ids": ids}
+    state["explore_selection"] = map_selection(state.get(CHART), proj)
+
+
+def zoom_buttons(proj: Projection, window) -> None:
+    """Zoom in on the selected area (the server draws every customer in it) or go back."""
+    chosen = state.get("explore_selection")
+    same = chosen and (chosen.run_id, chosen.key) == (proj.run_id, proj.key)
+    area = chosen.area if same else None
+    left, right, _ = st.columns([1, 1, 3])
+    left.button(
+        "Zoom to this area",
+        key="explore_zoom",
+        disabled=area is None,
+        on_click=lambda: state.update({ZOOM: (proj.run_id, proj.key, area)}),
+        help="Select customers with the box or lasso first; the map then shows that area close "
+        f"up, every customer in it as a point (a sample when there are over {MAX_POINTS:,}).",
+    )
+    right.button(
+        "Whole map",
+        key="explore_whole",
+        disabled=window is None,
+        on_click=lambda: state.pop(ZOOM, None),
+    )
 
 
 def umap_form(run: runs.Run) -> tuple[dict, bool]:
@@ -84,10 +113,11 @@ def compute_umap(run: runs.Run, params: dict, submitted: bool) -> None:
         st.stop()  # stopped, or an error said above
 
 
-def show_selection(run: runs.Run, ids: list[str]) -> None:
+def show_selection(run: runs.Run, chosen: MapSelection) -> None:
+    ids, names = chosen.ids, tuple(s.name for s in run.segments)
     st.subheader(f"Selected customers: {len(ids):,}")
     try:
-        found = selection_profile(ws, run.run_id, ids)
+        found = profile(ws, chosen, str(ws.path), str(run.created_at), names, chosen.digest)
     except SegmentationError as exc:
         common.error(exc)
         return
@@ -158,12 +188,16 @@ try:
         compute_umap(run, params, submitted)
     proj = load(ws, str(ws.path), run.run_id, str(run.created_at), params)
     feature = None if colour == "Segment" else colour
-    points = drawn(ws, proj, str(ws.path), str(run.created_at), proj.key, feature)
+    zoomed = state.get(ZOOM)
+    on_map = zoomed and zoomed[:2] == (run.run_id, proj.key) and view == "Points"
+    window = zoomed[2] if on_map else None
+    points = drawn(ws, proj, str(ws.path), str(run.created_at), proj.key, feature, window)
 except SegmentationError as exc:
     common.error(exc)
     st.stop()
-st.caption(describe(proj, points))
-if view == "Density" and dims == 2:
+density = view == "Density" and dims == 2
+st.caption(describe(proj, points, density=density))
+if density:
     chart = explore_charts.density_map(proj.points, axis_titles=proj.axis_titles)
     st.plotly_chart(chart, key="explore_density")
 else:
@@ -174,9 +208,11 @@ else:
         colour=points.colour,
         segments=[s.name for s in run.segments],
         loadings=None
-        if dims == 3 or proj.loadings is None
+        if dims == 3 or proj.loadings is None or window is not None
         else proj.loadings.rename(index=feature_words),
-        revision=proj.key,
+        revision=f"{proj.key} {window}",
+        shading=points.density,
+        ranges=window.ranges if window is not None else None,
     )
     if dims == 2:
         st.plotly_chart(
@@ -187,9 +223,11 @@ else:
             config={"displayModeBar": True},
         )
         st.caption(
-            "Draw around customers to select them (the lasso is on; the box and zoom are in "
-            "the chart's toolbar); double-click the chart to clear."
+            "Draw around customers to select them (the lasso is on; the box is in the chart's "
+            "toolbar): a selection takes every customer inside it, drawn or not. Double-click "
+            "the chart to clear; **Zoom to this area** draws every customer of the selected area."
         )
+        zoom_buttons(proj, window)
     else:
         st.plotly_chart(figure, key="explore_chart_3d")
         st.caption("Drag to turn the map; selections work on the 2-D map.")
@@ -202,5 +240,5 @@ if proj.explained_variance is not None:
         right.dataframe(proj.loadings.round(3))
         right.caption("Loadings: the weight of each prepared feature in each component.")
 selection = state.get("explore_selection")
-if selection and selection["run_id"] == run.run_id and selection["ids"]:
-    show_selection(run, selection["ids"])
+if selection and selection.run_id == run.run_id and selection.ids:
+    show_selection(run, selection)

@@ -24,6 +24,8 @@ def projection_map(
     segments: Sequence[str] | None = None,
     loadings: pd.DataFrame | None = None,
     revision: str | None = None,
+    shading=None,
+    ranges: tuple[Sequence[float], Sequence[float]] | None = None,
     height: int = 560,
 ) -> go.Figure:
     """Customers as points (WebGL), coloured by segment (one legend entry each, click to hide)
@@ -31,12 +33,17 @@ def projection_map(
 
     ``points`` has ``customer_id, segment, x, y[, z]`` and the ``features`` shown on hover;
     ``customdata`` holds the customer id first, for selections. ``loadings`` (2-D PCA) adds
-    biplot arrows for the features that weigh most on the two axes.
+    biplot arrows for the features that weigh most on the two axes. ``shading`` (2-D: an
+    object with ``counts[row, column]`` and the cells' centres ``x`` and ``y``, such as
+    :class:`segmentation.explore.window.Density`) draws where every customer is, under the
+    points; ``ranges`` (``[x0, x1], [y0, y1]``) fixes the axes to a zoomed-in area.
     """
     dims = 3 if "z" in points else 2
     size = 3 if len(points) > 10_000 else 5 if len(points) > 2_000 else 7
     hover = _hover(features)
     fig = go.Figure()
+    if shading is not None and dims == 2:
+        fig.add_trace(_shading(shading))
     if colour is None:
         order = list(segments) if segments is not None else _categories(points["segment"])
         for i, name in enumerate(order):
@@ -54,6 +61,9 @@ def projection_map(
         fig.update_layout(dragmode="lasso")  # the map is for selecting: the lasso is on
         if loadings is not None:
             _add_arrows(fig, points, loadings)
+        if ranges is not None:
+            fig.update_xaxes(range=list(ranges[0]), autorange=False)
+            fig.update_yaxes(range=list(ranges[1]), autorange=False)
     else:
         fig.update_layout(
             scene={
@@ -138,6 +148,22 @@ def _trace(part, dims, features, hover, name, marker, size):
         return go.Scatter3d(x=part["x"], y=part["y"], z=part["z"], marker=marker, **common)
     marker = {**marker, "size": size, "opacity": 0.7}
     return go.Scattergl(x=part["x"], y=part["y"], marker=marker, **common)
+
+
+def _shading(density) -> go.Heatmap:
+    """Every customer as shading: a heatmap of the log count per cell, empty cells clear."""
+    counts = np.asarray(density.counts, dtype=float)
+    shade = np.where(counts > 0, np.log1p(counts), np.nan)
+    return go.Heatmap(
+        z=shade,
+        x=density.x,
+        y=density.y,
+        colorscale=[[0.0, "#eef3f4"], [1.0, "#9fb9bd"]],
+        showscale=False,
+        hoverinfo="skip",
+        name="every customer",
+        showlegend=False,
+    )
 
 
 def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, top: int = 6):

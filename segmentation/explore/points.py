@@ -1,4 +1,5 @@
-"""What a chart of a projection draws: a bounded, segment-stratified subset with hover features.
+"""What a chart of a projection draws: a bounded, segment-stratified subset with hover features,
+of the whole map or of a zoomed-in area, and the shading of every customer when it is a sample.
 
 Also the paragraph under the chart and the Parquet file of the coordinates.
 
@@ -23,6 +24,7 @@ from ..workspace import Workspace, fetch_frame, quote_ident
 from .params import is_int
 from .prepared import customer_id_column
 from .result import Projection
+from .window import Density, Window, density_grid, inside, whole_window
 
 MAX_POINTS = 30_000  # points a chart draws (WebGL); the rest are summarized by the density view
 KEY_FEATURES = 6  # features shown on hover and in a selection's profile
@@ -33,13 +35,17 @@ class ChartPoints:
     """The points a chart draws: a seeded, segment-stratified subset with hover features.
 
     ``frame`` has the projection's columns plus the ``features`` (and ``colour`` when it is a
-    feature); ``total`` is how many points the projection holds.
+    feature); ``total`` is how many points the view holds: the projection's, or those inside
+    ``window`` when the chart is zoomed in. ``density`` counts all ``total`` of them per cell
+    of a grid when only a sample is drawn (None when every point is).
     """
 
     frame: pd.DataFrame
     features: list[str]
     colour: str | None
     total: int
+    window: Window | None = None
+    density: Density | None = None
 
     @property
     def drawn(self) -> int:
@@ -67,21 +73,39 @@ def chart_points(
     colour: str | None = None,
     max_points: int = MAX_POINTS,
     seed: int = 0,
+    window: Window | None = None,
 ) -> ChartPoints:
     """At most ``max_points`` of a projection's points with the key features for hover
-    (and the ``colour`` feature), read from the run's customer table in DuckDB."""
+    (and the ``colour`` feature), read from the run's customer table in DuckDB.
+
+    With a ``window`` (2-D only), the points inside it: every one when they fit under
+    ``max_points``, else a seeded sample in proportion to each segment. When a sample is
+    drawn, ``density`` counts every point of the view per cell, for the shading under them.
+
+    >>> zoomed = chart_points(ws, pca, window=Window(-1, 1, -1, 1))  # doctest: +SKIP
+    >>> zoomed.drawn == zoomed.total  # every customer of the area  # doctest: +SKIP
+    True
+    """
     if not is_int(max_points) or max_points < 100:
         raise param_error("max_points", "an int of at least 100", max_points)
     if colour is not None and colour not in colour_features(ws, projection.run_id):
         raise param_error("colour", "a numeric column of the run's table", colour)
+    if window is not None and projection.dims != 2:
+        raise param_error("window", "None for a 3-D map (zoom in on the 2-D map)", window)
     points = projection.points
+    if window is not None:
+        points = points.iloc[inside(points, window)].reset_index(drop=True)
     rows = sample_by_segment(points["segment_id"].to_numpy(), max_points, seed=seed)
     drawn = points.iloc[rows].reset_index(drop=True)
     features = key_features(ws, projection.run_id)
     wanted = list(dict.fromkeys([*features, *([colour] if colour else [])]))
     values = _customer_values(ws, projection.run_id, drawn["customer_id"], wanted)
     frame = drawn.merge(values, on="customer_id", how="left")
-    return ChartPoints(frame, features, colour, len(points))
+    density = None
+    if len(drawn) < len(points) and projection.dims == 2:
+        area = window or whole_window(points)
+        density = density_grid(points, area) if area is not None else None
+    return ChartPoints(frame, features, colour, len(points), window, density)
 
 
 def _customer_values(ws: Workspace, run_id: str, ids: pd.Series, columns: list[str]):
@@ -97,8 +121,9 @@ def _customer_values(ws: Workspace, run_id: str, ids: pd.Series, columns: list[s
         )
 
 
-def describe(projection: Projection, points: ChartPoints) -> str:
-    """One paragraph under the chart: what was projected, from how many customers, what is drawn.
+def describe(projection: Projection, points: ChartPoints, *, density: bool = False) -> str:
+    """One paragraph under the chart: what was projected, from how many customers, what is drawn
+    (:func:`drawn_words`; with ``density``, the density view of every customer instead).
 
     >>> describe(pca, drawn)  # doctest: +SKIP
     'PCA of all 1,000,000 customers; explained variance: PC1 28%, PC2 25% (52% together). ...'
@@ -117,10 +142,43 @@ def describe(projection: Projection, points: ChartPoints) -> str:
             f"{projection.fit_seconds:.0f} s and kept in the workspace. It only shows the "
             "segments: it does not change them."
         )
-    text += f" Drawing {points.drawn:,} of {points.total:,} points (WebGL)"
-    if points.drawn < points.total:
-        text += "; the density view and selections cover all of them"
-    return text + "."
+    if density:
+        return (
+            f"{text} The shading shows where all {len(projection.points):,} customers"
+            f"{_of_sample(projection)} are; the Points view draws them one by one."
+        )
+    return f"{text} {drawn_words(projection, points)}"
+
+
+def drawn_words(projection: Projection, points: ChartPoints) -> str:
+    """How many customers the chart draws as points, in words for the page.
+
+    >>> drawn_words(pca, drawn)  # doctest: +SKIP
+    'Showing 30,000 of 1,000,000 customers as points (a sample in proportion to each segment);
+    the shading shows where all of them are.'
+    """
+    sample = points.drawn < points.total
+    rest = " (a sample in proportion to each segment)" if sample else ""
+    rest += "; the shading shows where all of them are" if points.density is not None else ""
+    if points.window is not None:
+        if points.total == 0:
+            return "Zoomed in: there are no customers in this area."
+        if not sample:
+            if points.total == 1:
+                return "Zoomed in: the one customer in this area is drawn."
+            return f"Zoomed in: all {points.total:,} customers in this area are drawn."
+        return (
+            f"Zoomed in: {points.drawn:,} of the {points.total:,} customers in this area are "
+            f"drawn{rest}."
+        )
+    noun = f"customers{_of_sample(projection)}"
+    if not sample:
+        return f"Showing all {points.total:,} {noun} as points."
+    return f"Showing {points.drawn:,} of {points.total:,} {noun} as points{rest}."
+
+
+def _of_sample(projection: Projection) -> str:
+    return " of the sample" if projection.sampled else ""
 
 
 def write_points(projection: Projection, path: str | Path) -> Path:

@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,6 +23,7 @@ from ..workspace import META, Workspace, fetch_frame, quote_ident
 from .points import key_features
 from .prepared import customer_id_column
 from .result import Projection
+from .window import Window, selection_window
 
 
 def selected_customers(event: Mapping | None, projection: Projection | None = None) -> list[str]:
@@ -51,6 +55,34 @@ def selected_customers(event: Mapping | None, projection: Projection | None = No
     segments = points.loc[points["customer_id"].isin(picked), "segment_id"].unique()
     inside &= points["segment_id"].isin(segments).to_numpy()
     return list(dict.fromkeys([*points.loc[inside, "customer_id"].tolist(), *picked]))
+
+
+@dataclass(frozen=True)
+class MapSelection:
+    """What the page keeps of a selection on the map: the run, the customer ids, and the map's
+    key with the area around the boxes and lassos (None for a click), for zooming in on it."""
+
+    run_id: str
+    ids: tuple[str, ...]
+    key: str | None = None
+    area: Window | None = None
+
+    @cached_property
+    def digest(self) -> str:
+        """A short fingerprint of the run and ids (a cache key cheaper than the ids)."""
+        text = json.dumps([self.run_id, *self.ids]).encode("utf-8")
+        return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def map_selection(event: Mapping | None, projection: Projection) -> MapSelection:
+    """The customers a selection picked (:func:`selected_customers`) and the area to zoom to.
+
+    >>> map_selection(event, pca).area  # doctest: +SKIP
+    Window(x0=-1.0, x1=1.0, y0=0.0, y1=2.0)
+    """
+    ids = tuple(selected_customers(event, projection))
+    area = selection_window(event) if projection.dims == 2 else None
+    return MapSelection(projection.run_id, ids, projection.key, area)
 
 
 def _first(value: Any) -> Any:

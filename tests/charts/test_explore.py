@@ -1,10 +1,12 @@
 """Explore charts: the map of a projection (one WebGL trace per segment) and its density view."""
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from segmentation.charts import explore as explore_charts
 from segmentation.explore import points as projection
+from segmentation.explore.window import Window
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +48,32 @@ def test_the_map_draws_one_webgl_trace_per_segment(ws, run, pca):
     assert isinstance(density.data[0], go.Contour)
     assert density.data[0].customdata.sum() == 600
     assert len(density.layout.annotations) == len(run.segments)  # names at their medians
+
+
+def test_a_sampled_map_shades_every_customer_under_its_points(ws, run, pca):
+    drawn = projection.chart_points(ws, pca, max_points=200)
+    fig = explore_charts.projection_map(
+        drawn.frame,
+        axis_titles=pca.axis_titles,
+        features=drawn.features,
+        segments=[s.name for s in run.segments],
+        shading=drawn.density,
+    )
+    shade, *traces = fig.data
+    assert isinstance(shade, go.Heatmap) and shade.hoverinfo == "skip" and not shade.showscale
+    counts = drawn.density.counts
+    assert np.isnan(shade.z[counts == 0]).all()  # empty cells stay clear
+    assert shade.z[counts > 0] == pytest.approx(np.log1p(counts[counts > 0]))
+    assert all(isinstance(t, go.Scattergl) for t in traces)
+    assert sum(len(t.x) for t in traces) == 200
+
+
+def test_a_zoomed_map_fixes_its_axes_to_the_area(ws, pca):
+    window = Window(-1.0, 1.0, -0.5, 0.5)
+    drawn = projection.chart_points(ws, pca, window=window)
+    fig = explore_charts.projection_map(
+        drawn.frame, axis_titles=pca.axis_titles, features=drawn.features, ranges=window.ranges
+    )
+    assert list(fig.layout.xaxis.range) == [-1.0, 1.0] and fig.layout.xaxis.autorange is False
+    assert list(fig.layout.yaxis.range) == [-0.5, 0.5] and fig.layout.yaxis.autorange is False
+    assert not any(isinstance(t, go.Heatmap) for t in fig.data)  # nothing shaded: no density

@@ -1,21 +1,25 @@
 """AppTests of the Explore page: guidance, PCA and UMAP maps, a selection saved as an audience.
 
 AppTest cannot draw a lasso, so the tests put a selection where the chart's ``on_select``
-callback puts it (``st.session_state["explore_selection"]``); turning a lasso into customer ids
-is :func:`segmentation.projection.selected_customers`, tested in test_projection.py.
+callback puts it (``st.session_state["explore_selection"]``), made as the callback makes it
+(:func:`segmentation.explore.selection.map_selection`) or by hand; turning a lasso into customer
+ids is tested in tests/explore/test_selection.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.demo.sample import write_sample
 from segmentation.explore import project as projection
+from segmentation.explore.selection import MapSelection, map_selection
 from segmentation.export.audiences import audience_members, list_audiences
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
@@ -80,7 +84,7 @@ def test_a_run_opens_on_its_pca_map(monkeypatch, app_file, workspace_with_run):
     assert at.selectbox(key="explore_run").value == run_id
     captions = texts(at.caption)
     assert re.search(r"PCA of all 600 customers; explained variance: PC1 \d+%", captions)
-    assert "Drawing 600 of 600 points (WebGL)" in captions
+    assert "Showing all 600 customers as points." in captions
     assert len(charts(at)) == 2  # the map and the explained variance
     assert at.dataframe[0].value.columns.tolist() == ["PC1", "PC2"]  # loadings
 
@@ -136,7 +140,7 @@ def test_a_selection_is_profiled_and_saved_as_an_audience(
     ws = open_workspace(path)
     chosen = runs.assignments(ws, run_id)["customer_id"].iloc[:40].tolist()
     at = explore_page(monkeypatch, app_file, path)
-    at.session_state["explore_selection"] = {"run_id": run_id, "ids": chosen}
+    at.session_state["explore_selection"] = MapSelection(run_id, tuple(chosen))
     at.run()
     assert not at.exception
     assert "Selected customers: 40" in texts(at.subheader)
@@ -165,7 +169,48 @@ def test_a_selection_is_profiled_and_saved_as_an_audience(
 def test_a_selection_of_another_run_is_not_shown(monkeypatch, app_file, workspace_with_run):
     path, _ = workspace_with_run
     at = explore_page(monkeypatch, app_file, path)
-    at.session_state["explore_selection"] = {"run_id": "r42", "ids": ["C00001"]}
+    at.session_state["explore_selection"] = MapSelection("r42", ("C00001",))
     at.run()
     assert not at.exception
     assert "Selected customers" not in texts(at.subheader)
+
+
+def _chart_customers(at: AppTest) -> list[str]:
+    """The customer ids the map's figure holds (the first value of each point's customdata)."""
+    spec = json.loads(charts(at)[0].proto.spec)
+    return [row[0] for trace in spec["data"] for row in trace.get("customdata") or []]
+
+
+def test_zooming_in_on_a_selection_draws_every_customer_of_the_area(
+    monkeypatch, app_file, workspace_with_run
+):
+    path, run_id = workspace_with_run
+    pca = projection.project(open_workspace(path), run_id, "pca")
+    points = pca.points
+    (x0, x1), (y0, y1) = np.quantile(points["x"], [0.3, 0.7]), np.quantile(points["y"], [0.3, 0.7])
+    area = points["x"].between(x0, x1) & points["y"].between(y0, y1)
+    shown = points[area].groupby("segment_id")["customer_id"].first()  # what the browser sends
+    box = {"xref": "x", "yref": "y", "x": [x1, x0], "y": [y0, y1]}
+    event = {"selection": {"points": [{"customdata": [c]} for c in shown], "box": [box]}}
+    at = explore_page(monkeypatch, app_file, path)
+    assert at.button(key="explore_zoom").disabled and at.button(key="explore_whole").disabled
+    at.session_state["explore_selection"] = map_selection(event, pca)  # what on_select keeps
+    at.run()
+    assert not at.button(key="explore_zoom").disabled
+    at.button(key="explore_zoom").click().run()
+    assert not at.exception
+    expected = points.loc[area, "customer_id"]
+    assert 0 < len(expected) < 600
+    assert f"Zoomed in: all {len(expected):,} customers in this area are drawn." in texts(
+        at.caption
+    )
+    assert sorted(_chart_customers(at)) == sorted(expected)  # exactly the area's customers
+    layout = json.loads(charts(at)[0].proto.spec)["layout"]
+    assert layout["xaxis"]["range"] == pytest.approx([x0, x1])
+    assert layout["yaxis"]["range"] == pytest.approx([y0, y1])
+    assert f"Selected customers: {len(expected):,}" in texts(at.subheader)
+
+    at.button(key="explore_whole").click().run()
+    assert not at.exception
+    assert "Showing all 600 customers as points." in texts(at.caption)
+    assert len(_chart_customers(at)) == 600 and at.button(key="explore_whole").disabled

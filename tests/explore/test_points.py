@@ -44,7 +44,13 @@ def test_the_caption_says_what_was_projected_and_drawn(ws, pca):
     text = describe(pca, drawn)
     assert text.startswith("PCA of all 600 customers; explained variance: PC1 ")
     assert text.endswith(
-        "Drawing 300 of 600 points (WebGL); the density view and selections cover all of them."
+        "Showing 300 of 600 customers as points (a sample in proportion to each segment); the "
+        "shading shows where all of them are."
+    )
+    every = projection.chart_points(ws, pca)
+    assert describe(pca, every).endswith("Showing all 600 customers as points.")
+    assert describe(pca, every, density=True).endswith(
+        "The shading shows where all 600 customers are; the Points view draws them one by one."
     )
 
 

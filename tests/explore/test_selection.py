@@ -105,3 +105,12 @@ def test_a_feature_gone_from_the_table_is_a_query_error_not_a_driver_error(ws, r
 
     with pytest.raises(QueryError, match="missing or of another type"):
         projection.selection_profile(ws, run.run_id, ["C1"], features=["no_such_feature"])
+
+
+def test_a_kept_selection_has_a_digest_of_its_run_and_ids():
+    first = projection.MapSelection("r1", ("C1", "C2"))
+    assert first.digest == projection.MapSelection("r1", ("C1", "C2"), "pca-2d").digest
+    assert first.digest != projection.MapSelection("r1", ("C2", "C1")).digest
+    assert first.digest != projection.MapSelection("r2", ("C1", "C2")).digest
+    assert first.digest != projection.MapSelection("r1", ("C1\nC2",)).digest
+    assert len(first.digest) == 32
