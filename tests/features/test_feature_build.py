@@ -318,6 +318,21 @@ def test_several_orders_on_one_day_without_order_id_are_one_order(ws, tmp_path):
     assert got["X"]["days_between_orders"] == pytest.approx(10.0)
 
 
+def test_distinct_products_count_purchases_only_and_zero_without_products(ws, tmp_path):
+    load(
+        ws,
+        tmp_path,
+        "products.csv",
+        "customer_id,order_date,product,amount\n"
+        "A,2024-01-01,p1,5\nA,2024-01-02,p1,5\nA,2024-01-03,p2,5\nA,2024-01-04,p3,-5\n"
+        "Z,2024-01-01,,7\nZ,2024-01-02,,8\n",
+    )
+    build_features(ws, "products")
+    got = rows(ws, "products_features")
+    assert got["A"]["distinct_products"] == 2  # p3 was only returned
+    assert got["Z"]["distinct_products"] == 0 and got["Z"]["frequency"] == 2
+
+
 def test_sums_of_money_carry_no_float_noise(ws, tmp_path):
     # 0.1 + 0.2 - 0.3 is 5.55e-17 in doubles; a customer who returned all they bought nets 0
     load(
