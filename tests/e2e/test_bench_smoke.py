@@ -142,3 +142,14 @@ def test_segment_bench_command(tmp_path):
     assert result.returncode == 0, result.stderr
     for option in ("--lines", "--customers", "--scale", "--repeat", "--no-record", "--json"):
         assert option in result.stdout
+
+
+def test_ab_benchmark_compares_two_checkouts_and_prints_the_table(tmp_path):
+    command = [sys.executable, "-m", "benchmarks.bench_ab", "--before", str(ROOT)]
+    command += ["--lines", "20k", "--repeat", "2", "--keep", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for row in ("| ingest |", "| features |", "| run |", "| export |", "| the four, fastest"):
+        assert row in out, f"no {row!r} row in:\n{out}"
+    assert "peer / pipeline" in out and "x before" in out and "x after" in out
