@@ -53,6 +53,8 @@ PIPELINE_ROWS = (
     "scan floor",
     "parse floor",
     "load floor",
+    "start-up floor",
+    "import floor",
     "ingest",
     "features",
     "k-means k=6",
