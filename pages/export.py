@@ -17,6 +17,7 @@ from segmentation.export import log as exportlog
 from segmentation.export import plan as audiences
 from segmentation.export.audiences import list_audiences
 from segmentation.predict.store import list_predictions
+from segmentation.readable import empty_columns
 from segmentation.recommend.store import list_sets
 
 ws = common.workspace()
@@ -155,7 +156,8 @@ def show_plan(plan: audiences.ExportPlan) -> None:
         st.caption("No contact table: load a customer table with e-mails or phones for readiness.")
     else:
         st.caption(f"Contact fields from table `{plan.contacts}`.")
-    shown = [c for c in LABELS if plan.holdout_rows or not c.startswith("mde")]
+    empty = set(empty_columns(report))  # e.g. readiness without a contact table: not "None"s
+    shown = [c for c in LABELS if (plan.holdout_rows or not c.startswith("mde")) and c not in empty]
     config = {c: st.column_config.NumberColumn(label) for c, label in LABELS.items()}
     config.update(
         valid_email_pct=st.column_config.NumberColumn(LABELS["valid_email_pct"], format="%.1f%%"),

@@ -127,3 +127,20 @@ def test_switching_the_format_takes_the_last_file_away(monkeypatch, run_workspac
     assert not at.exception
     assert not at.get("download_button")
     assert "export again for a file to download" in texts(at.caption)
+
+
+def test_readiness_columns_without_a_contact_table_are_left_out(monkeypatch, tmp_path):
+    """Without e-mails or phones the readiness columns hold nothing: not a column of "None"."""
+    write_sample(tmp_path, customers=300, seed=6)
+    path = tmp_path / "ws.duckdb"
+    ws = open_workspace(path)
+    ingest_file(ws, tmp_path / "transactions.csv", table="transactions")
+    build_features(ws, "transactions")
+    run_segmentation(ws, "transactions_features", params={"n_clusters": 3})
+    ws.close()
+    at = export_page(monkeypatch, path, tmp_path)
+    assert not at.exception, at.exception
+    assert "No contact table" in texts(at.caption)
+    shown = list(at.dataframe[0].proto.column_order)
+    assert "segment" in shown and "rows" in shown
+    assert not {"valid_email_pct", "valid_phone_pct"} & set(shown)
