@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-collect_ignore = ["data"]  # the old workspace and the script that made it (by hand, pre-move)
+collect_ignore = ["data"]  # the script that writes the old workspace runs only with old code
+OLD_LAYOUT = "468a207"  # the last commit of the flat layout, before the house move
 
 
 def _skip_unless(path: Path) -> Path:
@@ -28,6 +35,40 @@ def shared_file() -> Callable[[str], Path]:
 def shared_data() -> Path:
     """The folder ../shared/data; skips the test when it is absent."""
     return _skip_unless(SHARED)
+
+
+@pytest.fixture(scope="session")
+def workspace_v0(tmp_path_factory) -> Path:
+    """The folder holding ``workspace_v0.duckdb`` and ``workspace_v0.json`` (its runs' expected
+    assignments), written by the code of the flat layout: the package as of commit 468a207,
+    taken from git, runs tests/data/make_workspace_v0.py (4 s). Nothing generated is kept in
+    the repository; without that commit (a shallow clone) the tests of old workspaces skip."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "cat-file", "-e", f"{OLD_LAYOUT}^{{commit}}"], capture_output=True
+    )
+    if found.returncode != 0:
+        pytest.skip(f"commit {OLD_LAYOUT} (the old layout) is not in this clone's history")
+    root = tmp_path_factory.mktemp("old_layout")
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", OLD_LAYOUT, "segmentation"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    script = root / "tests" / "data" / "make_workspace_v0.py"
+    script.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "make_workspace_v0.py", script)
+    made = subprocess.run(  # PYTHONPATH first: the old package, not the installed one
+        [sys.executable, str(script)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    return script.parent
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Build tests/data/workspace_v0.duckdb with the code as of c62679e (before the house move).
+"""Write workspace_v0.duckdb and workspace_v0.json beside this script, with the flat layout's code.
 
-Kept as it ran: its imports are the old flat layout, so it runs only in a checkout of 468a207.
+Its imports are the old flat layout: the tests' ``workspace_v0`` fixture copies it next to the
+package of commit 468a207 (taken from git) and runs it there; nothing it writes is committed.
 """
 
 import json
@@ -63,5 +64,5 @@ def main() -> None:
     print(made, path.stat().st_size)
 
 
-if __name__ == "__main__":  # run by hand, with the code of 468a207 (the flat layout)
+if __name__ == "__main__":  # run by the workspace_v0 fixture, with the code of 468a207
     main()

@@ -1,6 +1,7 @@
 """Stored runs: a workspace written before the house move still opens, lists and re-assigns.
 
-tests/data/workspace_v0.duckdb was written by the flat layout's code (tests/data/make_workspace_v0.py);
+workspace_v0.duckdb is written by the flat layout's code (tests/data/make_workspace_v0.py run with
+the package of commit 468a207: the ``workspace_v0`` fixture);
 its run models are pickles that name ``segmentation.preprocess``, ``segmentation.algorithms`` and
 ``segmentation.rfm``. The audience, export and projection checks go through the public functions
 of export/ and explore/ only.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,27 +26,31 @@ from segmentation.segment.store import ModelUnpickler, duplicate_name, load_mode
 from segmentation.segment.transformers import FrameCleaner
 from segmentation.workspace import open_workspace
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-EXPECTED = json.loads((DATA / "workspace_v0.json").read_text())
 EXACT = ("rfm", "kmeans", "gmm")  # their models reproduce the fitted labels exactly
 
 
+@pytest.fixture(scope="module")
+def expected(workspace_v0) -> dict:
+    """Each old run's algorithm and every customer's segment, as the old code stored them."""
+    return json.loads((workspace_v0 / "workspace_v0.json").read_text())
+
+
 @pytest.fixture
-def old_ws(tmp_path):
+def old_ws(tmp_path, workspace_v0):
     """A copy of the old workspace (the original is never opened for writing)."""
     path = tmp_path / "workspace_v0.duckdb"
-    shutil.copyfile(DATA / "workspace_v0.duckdb", path)
+    shutil.copyfile(workspace_v0 / "workspace_v0.duckdb", path)
     ws = open_workspace(path)
     yield ws
     ws.close()
 
 
-def test_the_old_workspace_lists_its_runs(old_ws):
+def test_the_old_workspace_lists_its_runs(old_ws, expected):
     listed = runs.list_runs(old_ws)
-    assert [r.run_id for r in listed] == sorted(EXPECTED)
+    assert [r.run_id for r in listed] == sorted(expected)
     assert [r.algorithm for r in listed] == ["rfm", "kmeans", "gmm", "ward", "hdbscan"]
     assert {r.run_id: r.algorithm for r in listed} == {
-        k: v["algorithm"] for k, v in EXPECTED.items()
+        k: v["algorithm"] for k, v in expected.items()
     }
     renamed = [
         (r.algorithm, s.segment_id)
@@ -57,11 +61,11 @@ def test_the_old_workspace_lists_its_runs(old_ws):
     assert renamed == [("kmeans", 1)]
 
 
-def test_the_old_assignments_are_exported_unchanged(old_ws):
-    for run_id, expected in EXPECTED.items():
+def test_the_old_assignments_are_exported_unchanged(old_ws, expected):
+    for run_id, stored in expected.items():
         frame = runs.assignments(old_ws, run_id)
         got = dict(zip(frame["customer_id"], frame["segment_id"].astype(int).tolist(), strict=True))
-        assert got == expected["assignments"], run_id
+        assert got == stored["assignments"], run_id
 
 
 def test_old_models_load_as_the_classes_of_today(old_ws):
@@ -73,15 +77,15 @@ def test_old_models_load_as_the_classes_of_today(old_ws):
     assert models["ward"]["linkage"] is not None
 
 
-def test_the_stored_model_reassigns_the_runs_own_customers(old_ws):
+def test_the_stored_model_reassigns_the_runs_own_customers(old_ws, expected):
     for run in runs.list_runs(old_ws):
         applied = recipe.apply_run(old_ws, run.run_id)
         assert applied.notes[-1] == "Segments assigned with the fitted model of the earlier run."
         frame = runs.assignments(old_ws, applied.run_id)
         got = dict(zip(frame["customer_id"], frame["segment_id"].astype(int).tolist(), strict=True))
-        expected = EXPECTED[run.run_id]["assignments"]
-        assert got.keys() == expected.keys()
-        agree = np.mean([got[c] == s for c, s in expected.items()])
+        stored = expected[run.run_id]["assignments"]
+        assert got.keys() == stored.keys()
+        agree = np.mean([got[c] == s for c, s in stored.items()])
         if run.algorithm in EXACT:
             assert agree == 1.0, run.algorithm
         else:  # ward: nearest centroid, hdbscan: a 15-neighbour vote; border customers may move

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,17 +11,15 @@ from segmentation.errors import WorkspaceError
 from segmentation.workspace import open_workspace
 from segmentation.workspace.schema import META, SCHEMA_VERSION
 
-OLD = Path(__file__).resolve().parents[1] / "data" / "workspace_v0.duckdb"
-
 
 def test_a_new_workspace_records_the_schema_version(tmp_path):
     ws = open_workspace(tmp_path / "ws.duckdb")
     assert ws.query(f"SELECT version FROM {META}.schema_version") == [(SCHEMA_VERSION,)]
 
 
-def test_an_old_workspace_gets_the_version_and_keeps_its_tables(tmp_path):
+def test_an_old_workspace_gets_the_version_and_keeps_its_tables(tmp_path, workspace_v0):
     path = tmp_path / "old.duckdb"
-    shutil.copy(OLD, path)
+    shutil.copy(workspace_v0 / "workspace_v0.duckdb", path)
     ws = open_workspace(path)
     assert ws.query(f"SELECT version FROM {META}.schema_version") == [(SCHEMA_VERSION,)]
     assert {t.name for t in ws.tables()} == {"tx", "feat"}
