@@ -250,7 +250,7 @@ def _kind(cur, info: TableInfo, used: Mapping[str, str]) -> str:
     columns = [
         dataclasses.replace(c, role=by_column.get(c.name, "attribute")) for c in info.columns
     ]
-    return guess_kind(cur, info.name, columns)
+    return guess_kind(cur, info.name, columns, info.quality)  # its distinct counts by column
 
 
 def _resolve_roles(info: TableInfo, override: Mapping[str, str | None] | None) -> dict[str, str]:

@@ -352,7 +352,7 @@ def update_roles(
     with ws.reading() as cur:
         fresh = quality.quality_report(cur, name, columns, info.quality.get("unparseable", {}))
         if moved and kind in (None, info.kind):
-            kind = quality.guess_kind(cur, name, columns)
+            kind = quality.guess_kind(cur, name, columns, fresh)
     return ws.update_table(name, columns=columns, kind=kind, quality=fresh)
 
 

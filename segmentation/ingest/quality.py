@@ -91,8 +91,8 @@ def guess_kind(
     if cid is None:
         rows = cur.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
         return roles_mod.guess_kind(rows, 0, 0, has_time and "amount" in by_role)
-    stats = next((s for s in (report or {}).get("per_column", []) if s["name"] == cid), None)
-    if stats is not None:
+    stats = next((s for s in (report or {}).get("per_column", []) if s.get("name") == cid), {})
+    if {"missing", "distinct"} <= stats.keys() and "rows" in report:  # older reports: count
         present = report["rows"] - stats["missing"]
         if present and stats["distinct"] < 0.85 * present:
             return roles_mod.guess_kind(report["rows"], present, stats["distinct"], has_time)

@@ -48,7 +48,8 @@ def customer_frame(ws: Workspace, table: str) -> pd.DataFrame:
 
 
 def _repeated_ids(ws: Workspace, table: str, id_column: str) -> int:
-    """Rows whose id (as text) an earlier row has; missing ids count as one id (as pandas' ``duplicated`` counts them)."""
+    """Rows whose id (as text) an earlier row has; missing ids count as one id, as pandas'
+    ``duplicated`` counts them."""
     ident = f"CAST({quote_ident(id_column)} AS VARCHAR)"
     return int(
         ws.query(
