@@ -25,11 +25,29 @@ FITTERS = {
 }
 
 
+def _fit_lifetimes(name, xtT):
+    """lifetimes' fit; its Pareto/NBD starts Nelder-Mead (tol 1e-4) from np.random's global state.
+
+    From an unlucky start it stopped 2% short of its own optimum (s 0.600, beta 11.46 in one CI run
+    against the 0.606 / 11.67 it documents), so it gets a fixed seed, three starts and a tight
+    tolerance; the global random state is put back afterwards.
+    """
+    fitter = getattr(lifetimes, name)()
+    if name != "ParetoNBDFitter":
+        return fitter.fit(*xtT)  # BG and MBG/NBD start from fixed values
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        return fitter.fit(*xtT, iterative_fitting=3, tol=1e-8)
+    finally:
+        np.random.set_state(state)
+
+
 @pytest.mark.parametrize("name", list(FITTERS))
 def test_parameters_and_customers_match_lifetimes(name, cdnow_xtT):
     ours_cls, theirs_name, keys = FITTERS[name]
     ours = ours_cls().fit(*cdnow_xtT)
-    theirs = getattr(lifetimes, theirs_name)().fit(*cdnow_xtT)
+    theirs = _fit_lifetimes(theirs_name, cdnow_xtT)
     assert [ours.params_[k] for k in keys] == pytest.approx(theirs.params_[keys].tolist(), rel=0.01)
     x, t_x, T = cdnow_xtT
     for t in (4.0, 39.0, 52.0):
