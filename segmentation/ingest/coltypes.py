@@ -82,6 +82,24 @@ def _date_candidates(date_format: str | None) -> list[tuple[str, list[str]]]:
     return out
 
 
+def reads_as_date_sql(text: str) -> str:
+    """SQL that is true when ``text`` is a date or timestamp in a writing a load recognises
+    (ISO 8601, YYYYMMDD, day- or month-first with / . or -), e.g. to keep dates out of the
+    values that look like phone numbers.
+
+    >>> reads_as_date_sql("v").startswith("(CASE WHEN regexp_full_match(v, ")
+    True
+    """
+    formats = [f for _, fmts in _date_candidates(None) for f in fmts] + ["%Y%m%d"]
+    # CASE, not AND: DuckDB evaluates both sides of an AND inside an aggregate's FILTER, and
+    # trying every format on every value made the quality report of a load 4x slower.
+    return (
+        rf"(CASE WHEN regexp_full_match({text}, '\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}([ T].*)?"
+        rf"|(19|20)\d{{6}}') THEN try_cast({text} AS TIMESTAMP) IS NOT NULL "
+        f"OR try_strptime({text}, {_fmt_list(formats)}) IS NOT NULL ELSE false END)"
+    )
+
+
 def _fmt_list(formats: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
 

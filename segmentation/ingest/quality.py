@@ -11,7 +11,7 @@ import duckdb
 from ..workspace import ColumnInfo, quote_ident
 from ..workspace.types import is_numeric, type_class
 from . import roles as roles_mod
-from .coltypes import ColumnPlan, value_sql
+from .coltypes import ColumnPlan, reads_as_date_sql, value_sql
 
 _QUARTILE_SAMPLE = 100_000
 _BATCH = 60  # columns per aggregate query (files may have 1,000+ columns)
@@ -40,8 +40,9 @@ def column_facts(
                 f"count({t}) AS n{i}",
                 f"approx_count_distinct({t}) AS d{i}",
                 f"count(*) FILTER (WHERE regexp_full_match({t}, '{_EMAIL}')) AS e{i}",
-                f"count(*) FILTER (WHERE regexp_full_match({t}, '{_PHONE}') AND "
-                f"length(regexp_replace({t}, '[^0-9]', '', 'g')) BETWEEN 7 AND 15) AS p{i}",
+                f"count(*) FILTER (WHERE CASE WHEN regexp_full_match({t}, '{_PHONE}') AND "
+                f"length(regexp_replace({t}, '[^0-9]', '', 'g')) BETWEEN 7 AND 15 "
+                f"THEN NOT {reads_as_date_sql(t)} ELSE false END) AS p{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '0\d+')) AS z{i}",
                 rf"count(*) FILTER (WHERE regexp_full_match({t}, '[+-]?\d+\.0+')) AS w{i}",
                 f"count(*) FILTER (WHERE regexp_full_match({t}, '{_CODE}')) AS c{i}",

@@ -107,3 +107,21 @@ def test_time_zones_are_read_when_the_sample_shows_them_and_plain_times_stay(
     zoned = "".join(f"c{i},2024-03-{i % 28 + 1:02d}T10:00:00-05:00\n" for i in range(50))
     info = ingest_file(ws, write(tmp_path, "zoned.csv", "customer_id,ts\n" + zoned))
     assert {str(v)[11:] for v in values(ws, info.name, "ts")} == {"15:00:00"}  # in UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "is_date"),
+    [
+        ("2024-01-05", True), ("05/01/2024", True), ("2024.01.05", True), ("20240105", True),
+        ("2024-01-05 10:00", True), ("13/13/2024", False), ("+44 20 7946 0958", False),
+        ("555-123-4567", False), ("(555) 123-4567", False), ("06-12345678", False),
+        ("0612345678", False), ("555.123.4567", False), ("12-34-5678", False),
+    ],
+)  # fmt: skip
+def test_reads_as_date_tells_dates_from_phone_numbers(text, is_date):
+    import duckdb
+
+    from segmentation.ingest.coltypes import reads_as_date_sql
+
+    sql = f"SELECT {reads_as_date_sql('v')} FROM (SELECT ?::VARCHAR AS v)"
+    assert duckdb.connect().execute(sql, [text]).fetchall() == [(is_date,)]

@@ -219,3 +219,29 @@ def test_a_text_column_named_for_a_numeric_role_loads_with_a_warning(ws, tmp_pat
     path.write_text("customer_id,order_date,amount,total\nc1,2024-01-01,$5,5\nc1,2024-01-02,$6,6\n")
     other = ingest_file(ws, path, table="other")
     assert other.roles["amount"] == "total" and other.warnings == []
+
+
+@pytest.mark.parametrize(
+    "writing", ["{y}-{m:02d}-{d:02d}", "{d:02d}/{m:02d}/{y}", "{y}{m:02d}{d:02d}"]
+)
+def test_dates_kept_as_text_are_not_taken_for_phone_numbers(ws, tmp_path, writing):
+    # One value in 41 is not a date, so the column stays text (98% must convert); its dates are
+    # made of 8 digits and separators like a phone number, and must not become a personal field.
+    rows = ["customer,signup,spend"]
+    rows += [f"C{i:03d},{writing.format(y=2024, m=1 + i % 9, d=1 + i % 28)},{i}" for i in range(40)]
+    path = tmp_path / "people.csv"
+    path.write_text("\n".join([*rows, "C999,unknown,5"]) + "\n")
+    info = ingest_file(ws, path)
+    assert info.column("signup").type == "VARCHAR"
+    assert info.column("signup").role == "attribute"
+
+
+def test_phone_numbers_in_everyday_writings_are_still_found(ws, tmp_path):
+    numbers = ["+44 20 7946 0{:03d}", "(555) 01{:02d}-4567", "555-01{:02d}-4567", "06-123{:05d}"]
+    rows = ["customer,contact,spend"] + [
+        f"C{i:03d},{numbers[i % 4].format(i)},{i}" for i in range(40)
+    ]
+    path = tmp_path / "people.csv"
+    path.write_text("\n".join(rows) + "\n")
+    info = ingest_file(ws, path)
+    assert info.roles.get("phone") == "contact"
