@@ -172,37 +172,62 @@ def _add_arrows(fig: go.Figure, points: pd.DataFrame, loadings: pd.DataFrame, to
     spread = min(np.ptp(points["x"].to_numpy()), np.ptp(points["y"].to_numpy())) or 1.0
     longest = float(np.sqrt(weights.loc[strongest].pow(2).sum(axis=1)).max()) or 1.0
     scale = 0.4 * spread / longest
-    placed: list[tuple[float, float]] = []
-    for feature in strongest:
-        lx, ly = weights.loc[feature].to_numpy() * scale
+    tips = {feature: weights.loc[feature].to_numpy() * scale for feature in strongest}
+    for lx, ly in tips.values():
         arrow = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y", "ax": 0, "ay": 0}
         fig.add_annotation(
             x=lx, y=ly, text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
             arrowcolor="#37474f", **arrow,
         )  # fmt: skip
-        tx, ty = _label_spot(lx, ly, placed, spread)
+    placed: list[tuple[float, float, int]] = []
+    for group in arrow_groups(tips):
+        lx, ly = max((tips[f] for f in group), key=lambda tip: float(np.hypot(*tip)))
+        tx, ty = _label_spot(lx, ly, len(group), placed, spread)
         fig.add_annotation(
             x=tx,
             y=ty,
             xref="x",
             yref="y",
             xanchor="left" if lx >= 0 else "right",
+            align="left" if lx >= 0 else "right",
             showarrow=False,
-            text=str(feature),
+            text="<br>".join(str(f) for f in group),
             font={"size": 12, "color": "#263238"},
             bgcolor="rgba(255,255,255,0.75)",
         )
 
 
-def _label_spot(lx: float, ly: float, placed: list, spread: float) -> tuple[float, float]:
-    """Where an arrow's label goes: past its tip, moved further out along the arrow while it
-    would sit on a label already placed (arrows pointing the same way)."""
-    near = 0.06 * spread
+def arrow_groups(tips: dict, within_degrees: float = 12.0) -> list[list]:
+    """Arrows that point (nearly) the same way, longest first: they share one label, a line per
+    feature, so their names are not drawn over each other at the tips.
+
+    >>> arrow_groups({"a": (1.0, 0.0), "b": (0.9, 0.1), "c": (0.0, 1.0)})
+    [['a', 'b'], ['c']]
+    """
+    groups: list[tuple[float, list]] = []  # (angle of the group's first arrow, features)
+    for feature, (x, y) in tips.items():
+        angle = float(np.degrees(np.arctan2(y, x)))
+        for lead, members in groups:
+            if abs((angle - lead + 180) % 360 - 180) <= within_degrees:
+                members.append(feature)
+                break
+        else:
+            groups.append((angle, [feature]))
+    return [members for _, members in groups]
+
+
+def _label_spot(lx: float, ly: float, lines: int, placed: list, spread: float):
+    """Where a label of ``lines`` lines goes: past its arrow's tip, moved further out along the
+    arrow while it would sit on a label already placed."""
+    near = 0.06 * spread  # about one line of text, in data units
     for step in range(6):
         x, y = lx * (1.08 + 0.18 * step), ly * (1.08 + 0.18 * step)
-        if all(abs(x - px) > 2.5 * near or abs(y - py) > near for px, py in placed):
+        if all(
+            abs(x - px) > 2.5 * near or abs(y - py) > near * (lines + plines) / 2
+            for px, py, plines in placed
+        ):
             break
-    placed.append((x, y))
+    placed.append((x, y, lines))
     return x, y
 
 

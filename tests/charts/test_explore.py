@@ -39,7 +39,11 @@ def test_the_map_draws_one_webgl_trace_per_segment(ws, run, pca):
     first = fig.data[0]
     assert first.customdata[0][0] in set(drawn.frame["customer_id"])
     assert "monetary" in first.hovertemplate
-    assert len(fig.layout.annotations) == 12  # biplot arrows and their labels
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    labels = [a.text for a in fig.layout.annotations if not a.showarrow]
+    assert len(arrows) == 6  # the six features that weigh most on the two axes
+    named = [name for label in labels for name in label.split("<br>")]
+    assert len(named) == 6 and set(named) <= set(pca.loadings.index)  # each named once
     by_feature = explore_charts.projection_map(
         drawn.frame, axis_titles=pca.axis_titles, features=drawn.features, colour="monetary"
     )
@@ -77,3 +81,25 @@ def test_a_zoomed_map_fixes_its_axes_to_the_area(ws, pca):
     assert list(fig.layout.xaxis.range) == [-1.0, 1.0] and fig.layout.xaxis.autorange is False
     assert list(fig.layout.yaxis.range) == [-0.5, 0.5] and fig.layout.yaxis.autorange is False
     assert not any(isinstance(t, go.Heatmap) for t in fig.data)  # nothing shaded: no density
+
+
+def test_arrows_pointing_the_same_way_share_one_label():
+    import pandas as pd
+
+    loadings = pd.DataFrame(
+        {"PC1": [0.9, 0.8, 0.85, 0.0, -0.5], "PC2": [0.05, 0.12, -0.04, 0.9, -0.5]},
+        index=["net revenue", "distinct products", "orders", "days since first order", "returns"],
+    )
+    points = pd.DataFrame(
+        {"customer_id": ["1", "2"], "x": [-4.0, 4.0], "y": [-3.0, 2.0], "segment": ["a", "b"]}
+    )
+    fig = explore_charts.projection_map(
+        points, axis_titles=["PC1", "PC2"], features=[], segments=["a", "b"], loadings=loadings
+    )
+    labels = {a.text: a for a in fig.layout.annotations if not a.showarrow}
+    assert set(labels) == {
+        "net revenue<br>orders<br>distinct products", "days since first order", "returns",
+    }  # fmt: skip
+    shared = labels["net revenue<br>orders<br>distinct products"]
+    assert shared.xanchor == "left" and shared.x > 0  # past the longest of the three tips
+    assert labels["returns"].xanchor == "right"
