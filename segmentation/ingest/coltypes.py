@@ -269,14 +269,7 @@ def _plan_datelike(cur, sample, name, v, t, stats) -> ColumnPlan | None:
     """Dates written day-first or month-first (or other writings of a date)."""
     if not _enough(stats["datelike"], stats["n"]):
         return None
-    candidates = _date_candidates(None)
-    counts = _stats(
-        cur,
-        sample,
-        v,
-        {f"d{i}": f"count(try_strptime(v, {_fmt_list(f)}))" for i, (_, f) in enumerate(candidates)},
-    )
-    return _plan_dates(name, t, candidates, counts, stats["has_time"], stats["n"])
+    return _plan_candidates(cur, sample, name, v, t, stats, _date_candidates(None))
 
 
 def _plan_month_names(cur, sample, name, v, t, stats) -> ColumnPlan | None:
@@ -287,6 +280,11 @@ def _plan_month_names(cur, sample, name, v, t, stats) -> ColumnPlan | None:
         (label, [f + s for f in (label, label.replace("%b", "%B")) for s in _TIME_SUFFIXES])
         for label in _MONTH_NAME_FORMATS
     ]
+    return _plan_candidates(cur, sample, name, v, t, stats, candidates)
+
+
+def _plan_candidates(cur, sample, name, v, t, stats, candidates) -> ColumnPlan | None:
+    """The first writing of ``candidates`` ((label, formats), ...) that enough values read with."""
     counts = _stats(
         cur,
         sample,
