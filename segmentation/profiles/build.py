@@ -339,7 +339,7 @@ def _segment_profiles(
                 rules=rules.rules.get(sid, []),
                 rule_precision=rules.precision.get(sid, 0.0),
                 rule_recall=rules.recall.get(sid, 0.0),
-                action=suggest_action(run, sid, index.loc[sid]),
+                action=suggest_action(run, sid, index.loc[sid], stats.mean.loc[sid]),
             )
         )
     return segments

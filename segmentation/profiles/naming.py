@@ -34,6 +34,11 @@ from .stats import SegmentStats, segment_stats
 from .words import feature_words, format_value
 
 DISTINCT_BELOW = 0.25  # |standardized difference| under this does not name a segment
+# A word says a segment is high or low on a feature only when its mean is 1.2x everyone's or
+# more (or 1/1.2 or less): a feature that hardly varies (CDNOW's days since the first order,
+# 483 vs 503, everyone joined within 12 weeks) has large standardized differences, and
+# calling 483 days "New" misleads.
+MATERIAL = 1.2
 _NAMED_FROM = 4  # the name reads only the most distinctive features
 _DEFAULT_NAME = re.compile(r"Segment \d+")
 _NUMBERED = re.compile(r" \(segment [^)]*\)$")  # what suggest_names adds to tell twins apart
@@ -65,8 +70,13 @@ class _Term:
     feature: str
 
 
-def _term(feature: str, diff: float, median: float | None) -> _Term | None:
-    """The vocabulary's word for a feature that is high (diff > 0) or low in a segment."""
+def _term(
+    feature: str, diff: float, median: float | None, index: float | None = None
+) -> _Term | None:
+    """The vocabulary's word for a feature that is high (diff > 0) or low in a segment; none
+    when the segment's mean is within 20% of everyone's (``index``, mean / everyone's x 100)."""
+    if index is not None and not pd.isna(index) and 100 / MATERIAL < index < 100 * MATERIAL:
+        return None
     if feature in ("frequency", "frequency_repeat") and median is not None:
         single = median <= (1 if feature == "frequency" else 0)
         if single and diff < 0:
@@ -91,17 +101,28 @@ def _ranked(diffs: pd.Series) -> list[tuple[str, float]]:
     return [(f, float(d)) for f, d in order if abs(d) >= DISTINCT_BELOW]
 
 
-def base_name(diffs: pd.Series, medians: pd.Series) -> tuple[str, list[str]]:
-    """A segment's name from its standardized differences, and the features the name used.
+def base_name(
+    diffs: pd.Series, medians: pd.Series, index: pd.Series | None = None
+) -> tuple[str, list[str]]:
+    """A segment's name from its standardized differences, and the features the name used
+    (``index``: the segment's mean / everyone's x 100, for the 20% rule of :data:`MATERIAL`).
 
     >>> base_name(pd.Series({"recency_days": 1.8, "frequency": -0.9}), pd.Series({"frequency": 1}))
     ('Lapsed one-time buyers', ['recency_days', 'frequency'])
+    >>> base_name(pd.Series({"tenure_days": -2.0, "recency_days": 0.9}), pd.Series(dtype=float),
+    ...           pd.Series({"tenure_days": 96.0, "recency_days": 127.0}))
+    ('Lapsed customers', ['recency_days'])
     """
     ranked = _ranked(diffs)
     adjective = noun = None
     for feature, diff in ranked[:_NAMED_FROM]:
         median = medians.get(feature)
-        term = _term(feature, diff, None if pd.isna(median) else float(median))
+        term = _term(
+            feature,
+            diff,
+            None if pd.isna(median) else float(median),
+            None if index is None else index.get(feature),
+        )
         if term is None:
             continue
         if term.kind == _ADJ and adjective is None:
@@ -155,7 +176,11 @@ def suggest_names(
     """
     taken = dict(taken or {})
     ids = [int(s) for s in stats.sizes.index if int(s) not in taken and int(s) != 0]
-    bases = {sid: base_name(stats.std_diff.loc[sid], stats.median.loc[sid]) for sid in ids}
+    index = stats.index
+    bases = {
+        sid: base_name(stats.std_diff.loc[sid], stats.median.loc[sid], index.loc[sid])
+        for sid in ids
+    }
     first = {sid: bases[sid][0] for sid in ids}
     names = {
         sid: _with_differentiator(name, bases[sid][1], stats.std_diff.loc[sid])
@@ -233,7 +258,12 @@ def _apart_from(name: str, sid: int, other: int, stats: SegmentStats) -> str:
             if level == _level(theirs[feature]):
                 continue
             median = stats.median.at[sid, feature]
-            term = _term(feature, mine[feature], None if pd.isna(median) else float(median))
+            term = _term(
+                feature,
+                mine[feature],
+                None if pd.isna(median) else float(median),
+                stats.index.at[sid, feature],
+            )
             if level != 0 and term is not None and term.kind == _ADJ:
                 words, apart = term.words, f"{term.words} {name[0].lower()}{name[1:]}"
             elif level == 0:

@@ -243,8 +243,8 @@ def test_a_name_part_of_another_leads_with_what_separates_the_two():
     stats_ = segment_stats_of(
         {
             1: dict(zip(features, [1.5, 50.0, 0.1, 5.0, 3.0], strict=True)),
-            2: dict(zip(features, [4.0, 40.0, 0.0, 1.0, 1.0], strict=True)),
-            3: dict(zip(features, [5.0, 900.0, 0.2, 8.0, 5.0], strict=True)),
+            2: dict(zip(features, [6.5, 40.0, 0.0, 1.0, 1.0], strict=True)),
+            3: dict(zip(features, [8.0, 900.0, 0.2, 8.0, 5.0], strict=True)),
         }
     )
     # segment 2 alone would be "Light spenders": its orders are only its fifth feature
