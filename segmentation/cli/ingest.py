@@ -73,7 +73,8 @@ def cmd_ingest(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "warnings": info.warnings,
     }
     lines = [f"Loaded {info.rows:,} rows into table {info.name!r} ({info.kind})."]
-    lines += [f"  {c.name:<30} {c.type:<10} {c.role}" for c in info.columns]
+    width = max([30, *(len(c.name) for c in info.columns)])
+    lines += [f"  {c.name:<{width}} {c.type:<10} {c.role}" for c in info.columns]
     lines += [f"warning: {w}" for w in [*info.warnings, *info.quality.get("notes", [])]]
     return data, "\n".join(lines)
 

@@ -117,7 +117,8 @@ def _assign(args: argparse.Namespace, shared) -> tuple[dict[str, Any], str]:
         f"Run {result.run_id}: {result.customers:,} customers assigned ({result.method}, "
         f"{result.seconds:.1f} s), written to {args.out}."
     ]
-    lines += [f"  {s['segment_id']:>3}  {s['segment']:<28} {s['size']:>10,}" for s in
+    width = max([28, *(len(s["segment"]) for s in result.segments)])
+    lines += [f"  {s['segment_id']:>3}  {s['segment']:<{width}} {s['size']:>10,}" for s in
               result.segments]  # fmt: skip
     return result.to_dict(), "\n".join(lines)
 

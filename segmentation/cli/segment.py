@@ -111,7 +111,8 @@ def cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         f"Run {run.run_id} ({run.name}): {run.customers:,} customers in "
         f"{len(run.segments)} segments."
     ]
-    lines += [f"  {s.segment_id:>3}  {s.name:<24} {s.size:>10,}" for s in run.segments]
+    width = max([24, *(len(s.name) for s in run.segments)])
+    lines += [f"  {s.segment_id:>3}  {s.name:<{width}} {s.size:>10,}" for s in run.segments]
     metrics = {k: v for k, v in run.metrics.items() if isinstance(v, float)}
     lines += ["  " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())] if metrics else []
     lines += [f"note: {n}" for n in run.notes]
