@@ -21,6 +21,12 @@ NA_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "nat")
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p")
 _ZONE = r":\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?|[A-Za-z][A-Za-z_/+-]+)$"  # Z, +02, UTC
 FINITE = "CASE WHEN isfinite({col}) THEN {col} END"  # NaN and infinities become missing
+_MONTH = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_MONTH_NAME_DATE = (  # 5 Jan 2024, 05-Jan-24, Jan 5 2024, January 5, 2024 (with a time or not)
+    rf"(?i)(\d{{1,2}}[ -]{_MONTH}[ -]\d{{2,4}}|{_MONTH} \d{{1,2}},? \d{{4}})( .*)?"
+)
+# Writings with the month's name; each also reads the full name (%B) and a time after it.
+_MONTH_NAME_FORMATS = ("%d-%b-%y", "%d %b %Y", "%d-%b-%Y", "%b %d %Y", "%b %d, %Y")
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,7 @@ _TEXT_STATS = {
     "iso": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ].*)?'))",
     "datelike": r"count(*) FILTER (WHERE regexp_full_match(v, '\d{1,4}[./-]\d{1,2}[./-]\d{1,4}( .*)?'))",
     "has_time": "count(*) FILTER (WHERE contains(v, ':'))",
+    "monthname": f"count(*) FILTER (WHERE regexp_full_match(v, '{_MONTH_NAME_DATE}'))",
 }
 
 
@@ -185,6 +192,7 @@ def _plan_text(
         or _plan_number(*column, decimal_comma)
         or _plan_iso(*column)
         or _plan_datelike(*column)
+        or _plan_month_names(*column)
         or text_plan(name)
     )
 
@@ -261,7 +269,22 @@ def _plan_datelike(cur, sample, name, v, t, stats) -> ColumnPlan | None:
     """Dates written day-first or month-first (or other writings of a date)."""
     if not _enough(stats["datelike"], stats["n"]):
         return None
-    candidates = _date_candidates(None)
+    return _plan_candidates(cur, sample, name, v, t, stats, _date_candidates(None))
+
+
+def _plan_month_names(cur, sample, name, v, t, stats) -> ColumnPlan | None:
+    """Dates written with the month's name (5 Jan 2024, Jan 5, 2024): no day/month ambiguity."""
+    if not _enough(stats["monthname"], stats["n"]):
+        return None
+    candidates = [
+        (label, [f + s for f in (label, label.replace("%b", "%B")) for s in _TIME_SUFFIXES])
+        for label in _MONTH_NAME_FORMATS
+    ]
+    return _plan_candidates(cur, sample, name, v, t, stats, candidates)
+
+
+def _plan_candidates(cur, sample, name, v, t, stats, candidates) -> ColumnPlan | None:
+    """The first writing of ``candidates`` ((label, formats), ...) that enough values read with."""
     counts = _stats(
         cur,
         sample,

@@ -23,6 +23,11 @@ def test_semicolon_files_read_decimal_commas(ws, tmp_path, write, values):
         (["31.01.2024", "01.02.2024"], "%d.%m.%Y", ["2024-01-31", "2024-02-01"]),
         (["1/31/2024", "2/1/2024"], "%m/%d/%Y", ["2024-01-31", "2024-02-01"]),
         (["31/1/2024", "1/2/2024"], "%d/%m/%Y", ["2024-01-31", "2024-02-01"]),
+        (["31 Jan 2024", "1 February 2024"], "%d %b %Y", ["2024-01-31", "2024-02-01"]),
+        (["31-JAN-24", "01-Feb-24"], "%d-%b-%y", ["2024-01-31", "2024-02-01"]),
+        (["31-Jan-2024", "01-Feb-2024"], "%d-%b-%Y", ["2024-01-31", "2024-02-01"]),
+        (["Jan 31 2024", "Feb 1 2024"], "%b %d %Y", ["2024-01-31", "2024-02-01"]),
+        (['"January 31, 2024"', '"Feb 1, 2024"'], "%b %d, %Y", ["2024-01-31", "2024-02-01"]),
     ],
 )
 def test_date_formats_are_detected_from_values(
@@ -125,3 +130,19 @@ def test_reads_as_date_tells_dates_from_phone_numbers(text, is_date):
 
     sql = f"SELECT {reads_as_date_sql('v')} FROM (SELECT ?::VARCHAR AS v)"
     assert duckdb.connect().execute(sql, [text]).fetchall() == [(is_date,)]
+
+
+def test_month_name_dates_with_a_time_are_timestamps(ws, tmp_path, write, values):
+    text = "customer_id,ts\na,5 Jan 2024 10:30\nb,6 Jan 2024 23:05\n"
+    info = ingest_file(ws, write(tmp_path, "ts.csv", text))
+    assert info.column("ts").type == "TIMESTAMP"
+    assert [str(v) for v in values(ws, info.name, "ts")] == [
+        "2024-01-05 10:30:00",
+        "2024-01-06 23:05:00",
+    ]
+
+
+def test_words_with_a_month_in_them_stay_text(ws, tmp_path, write):
+    text = "customer_id,note\na,Mar 2024 promo\nb,June sale 2024\nc,may 12 2024 maybe\n"
+    info = ingest_file(ws, write(tmp_path, "notes.csv", text))
+    assert info.column("note").type == "VARCHAR"
