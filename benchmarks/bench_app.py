@@ -21,9 +21,14 @@ interaction, seconds, target_seconds) so the pipeline benchmark can fold them in
 With ``--profile``, a cached render over its target is rendered once more under cProfile and
 its heaviest calls are printed on stderr.
 
+With ``--real``, the pages' workspace is :mod:`benchmarks.bench_workspace`'s, made from
+transaction lines (a prediction, recommendations, an export with a holdout; the Results page
+reads out the campaign and follows the customers), and the Predict, Recommend, Results and
+Customer pages must show their full state: an empty one fails the benchmark, named.
+
     python -m benchmarks.bench_app [--lines 1M] [--workspace W.duckdb | --customers 1M]
-                                   [--keep DIR] [--data DIR] [--skip-flow] [--skip-pages]
-                                   [--profile]
+                                   [--real] [--keep DIR] [--data DIR] [--skip-flow]
+                                   [--skip-pages] [--profile]
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import os
 import pstats
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -89,13 +95,20 @@ class Session:
         print(f"  {page}: {what}: {seconds:.2f} s{flag}", file=sys.stderr, flush=True)
         return seconds
 
-    def profiled(self, page: str, top: int = 25) -> str:
+    def profiled(self, page: str, top: int = 40) -> str:
         """One more render of the current page under cProfile: its heaviest calls, as text."""
         profiler = cProfile.Profile()
+
+        def start(*_args) -> None:  # in the thread AppTest runs the script in
+            sys.setprofile(None)
+            profiler.enable()
+
+        threading.setprofile(start)  # cProfile sees only the threads it was enabled in
         profiler.enable()
         try:
             self.at.run(timeout=TIMEOUT)
         finally:
+            threading.setprofile(None)
             profiler.disable()
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
@@ -229,12 +242,14 @@ def make_pages_workspace(keep: Path, customers: int) -> Path:
     return workspace
 
 
-def pages(workspace: Path, *, profile: bool = False) -> dict:
+def pages(workspace: Path, *, profile: bool = False, full=None) -> dict:
     """Every page of the app, first (cold) then once cached, in one AppTest session; on the
     Customer page (an id box at first) a customer is looked up too, then another once cached.
 
     Returns ``{"items", "over_target", "profiles", "errors", "runs", "customers"}``.
-    ``workspace`` needs a feature table and two runs.
+    ``workspace`` needs a feature table and two runs. ``full`` (a
+    :class:`benchmarks.bench_workspace.FullState`, on a real workspace) adds its clicks after
+    each cold render and checks every render shows the page's full state.
     """
     from segmentation.segment.runs import list_runs
     from segmentation.workspace import open_workspace
@@ -252,6 +267,10 @@ def pages(workspace: Path, *, profile: bool = False) -> dict:
     session = Session(workspace)
     over, profiles = [], []
 
+    def check(page: str, what: str) -> None:
+        if full is not None:
+            full.check(session.at, page, what)
+
     def cached(page: str, what: str) -> None:
         if session.timed(page, what, PAGE_TARGET_SECONDS) > PAGE_TARGET_SECONDS:
             over.append(page)
@@ -263,17 +282,23 @@ def pages(workspace: Path, *, profile: bool = False) -> dict:
         if path != "pages/home.py":
             session.at.switch_page(path)
         session.timed(_page_name(path), "first render (cold: fills the caches)", None)
+        check(_page_name(path), "first")
+        if full is not None:
+            full.act(session, _page_name(path))
         if _page_name(path) == "customer":
             session.at.text_input(key="customer_id").set_value(people[0])
             session.timed(
                 "customer", "look up a customer (first: places the run's customers)", None
             )
+            check("customer", "lookup")
     for path in app_pages():
         session.at.switch_page(path)
         cached(_page_name(path), "render once cached (second visit)")
+        check(_page_name(path), "cached")
         if _page_name(path) == "customer":
             session.at.text_input(key="customer_id").set_value(people[1])
             cached("customer", "look up another customer (cached)")
+            check("customer", "lookup")
     return {
         "items": session.items,
         "over_target": over,
@@ -316,6 +341,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"generated transaction lines, made once and reused ({DEFAULT_DATA})",
     )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="pages: a workspace made from transaction lines, with a prediction, a "
+        "recommendation set, an export and its readout (benchmarks/bench_workspace.py), and "
+        "every page checked to show its full state (also on a --workspace)",
+    )
     parser.add_argument("--skip-flow", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument(
@@ -355,12 +387,15 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     if not args.skip_pages:
-        workspace = (
-            args.workspace.resolve()
-            if args.workspace
-            else make_pages_workspace(keep, args.customers)
-        )
-        found = pages(workspace, profile=args.profile)
+        from benchmarks.bench_workspace import FullState, make_real_workspace
+
+        if args.workspace:
+            workspace = args.workspace.resolve()
+        elif args.real:
+            workspace = make_real_workspace(keep, args.customers)
+        else:
+            workspace = make_pages_workspace(keep, args.customers)
+        found = pages(workspace, profile=args.profile, full=FullState() if args.real else None)
         out["pages"] = {key: v for key, v in found.items() if key != "items"}
         out["interactions"] += found["items"]
         out["targets"].append(_pages_target(found))

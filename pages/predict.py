@@ -29,6 +29,12 @@ def cached_view(_ws, path: str, prediction_id: str, created: str) -> predict.Pre
     return predict.open_prediction(_ws, prediction_id)
 
 
+@st.cache_data(max_entries=8, show_spinner="Adding up each segment's value")
+def cached_totals(_ws, path: str, prediction: tuple, run_id: str, run_key: tuple):
+    """Cached per prediction (id, date) and run (id, date, names: a rename is a new entry)."""
+    return predict.run_totals(_ws, prediction[0], run_id)
+
+
 def settings_form() -> None:
     tables = [t.name for t in ws.tables(kind="transactions")]
     if not tables:
@@ -121,7 +127,9 @@ def segments_tab(view: predict.PredictionView) -> None:
         ws, "predict_run", "Run a segmentation on the **Segment** page to see value per segment."
     )
     try:
-        totals = predict.run_totals(ws, view.prediction_id, run.run_id)
+        made = (view.prediction_id, str(by_id[view.prediction_id]["created_at"]))
+        key = (str(run.created_at), *(s.name for s in run.segments))
+        totals = cached_totals(ws, str(ws.path), made, run.run_id, key)
     except SegmentationError as exc:
         common.error(exc)
         return

@@ -161,7 +161,13 @@ def distribution_tab(profile: profiles.RunProfile) -> None:
     st.caption(f"On a seeded sample of {len(profile.sample):,} customers.")
 
 
-def predicted_tab(run_id: str) -> None:
+@st.cache_data(max_entries=8, show_spinner="Adding up each segment's value")
+def cached_totals(_ws, path: str, prediction: tuple, run_id: str, run_key: tuple):
+    """Cached per prediction (id, date) and run (id, date, names: a rename is a new entry)."""
+    return run_totals(_ws, prediction[0], run_id)
+
+
+def predicted_tab(profile: profiles.RunProfile, created: str) -> None:
     stored = {p["prediction_id"]: p for p in list_predictions(ws)}
     if not stored:
         st.info("Make a prediction on the **Predict** page to see each segment's predicted value.")
@@ -171,7 +177,8 @@ def predicted_tab(run_id: str) -> None:
         format_func=lambda i: f"{i}: {stored[i]['name']} ({stored[i]['table']})",
     )  # fmt: skip
     try:
-        totals = run_totals(ws, pid, run_id)
+        made, key = (pid, str(stored[pid]["created_at"])), (created, *profile.names.values())
+        totals = cached_totals(ws, str(ws.path), made, profile.run_id, key)
     except SegmentationError as exc:
         common.error(exc)
         return
@@ -216,7 +223,7 @@ with compare:
 with spread:
     distribution_tab(profile)
 with predicted:
-    predicted_tab(profile.run_id)
+    predicted_tab(profile, str(run.created_at))
 st.download_button(
     "Download the report (HTML)",
     lambda: report.html_report(ws, profile.run_id, profile=profile),

@@ -21,6 +21,20 @@ METHOD_WORDS = {
 }
 
 
+@st.cache_data(max_entries=32, show_spinner="Comparing the segment with everyone")
+def cached_top(_ws, path: str, run: tuple, segment_id: int, least: int, what: str):
+    """Cached per workspace file, run (id, date) and choice (a run's purchases never change)."""
+    return rec.segment_top(_ws, run[0], segment_id=segment_id, min_buyers=least, dimension=what)
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding what sells together")
+def cached_rules(_ws, path: str, run: tuple, segment_id: int | None, orders: int) -> rec.Rules:
+    return rec.bought_together(
+        _ws, rec.purchase_lines(_ws, run[0]).table, run_id=run[0],
+        segment_id=segment_id, min_orders=orders, limit=200,
+    )  # fmt: skip
+
+
 def make_form(source: str) -> None:
     with st.form("recommend_form"):
         cells = st.columns([3, 1, 2])
@@ -81,8 +95,9 @@ def segment_section(run) -> None:
     sid = cells[0].selectbox("Segment", list(names), format_func=names.get, key="recommend_seg")
     least = cells[1].number_input("At least this many buyers", 1, 1000, 5, key="recommend_min")
     what = cells[2].radio("Of", ["product", "category"], key="recommend_dim", horizontal=True)
+    key = (run.run_id, str(run.created_at))
     try:
-        top = rec.segment_top(ws, run.run_id, segment_id=sid, min_buyers=int(least), dimension=what)
+        top = cached_top(ws, str(ws.path), key, sid, int(least), what)
     except SegmentationError as exc:
         common.error(exc)
         return
@@ -97,10 +112,7 @@ def segment_section(run) -> None:
         )
         everyone = cells[1].toggle("All customers, not only this segment", key="recommend_all")
         try:
-            rules = rec.bought_together(
-                ws, rec.purchase_lines(ws, run.run_id).table, run_id=run.run_id,
-                segment_id=None if everyone else sid, min_orders=int(orders), limit=200,
-            )  # fmt: skip
+            rules = cached_rules(ws, str(ws.path), key, None if everyone else sid, int(orders))
         except SegmentationError as exc:
             common.error(exc)
             return
@@ -117,10 +129,9 @@ def preview_section(chosen: rec.RecommendationSet) -> None:
     )
     rows = rec.read_rows(ws, chosen.recommendation_id, limit=200)
     st.dataframe(rows, hide_index=True, key="recommend_preview")
-    everything = rec.read_rows(ws, chosen.recommendation_id)
     st.download_button(
-        "Download all (CSV)",
-        neutralize(everything).to_csv(index=False),
+        "Download all (CSV)",  # read and written on the click: 10 rows a customer
+        lambda: neutralize(rec.read_rows(ws, chosen.recommendation_id)).to_csv(index=False),
         file_name=f"{chosen.recommendation_id}-recommendations.csv",
         mime="text/csv",
         key="recommend_download",

@@ -132,7 +132,7 @@ def show_migration(m) -> None:
     st.dataframe(m.table_of_shares(), key="results_matrix", column_config=None)
     st.download_button(
         "Download customers (CSV)",
-        migration_customers(ws, m.migration_id).to_csv(index=False),
+        lambda: migration_customers(ws, m.migration_id).to_csv(index=False),  # on the click
         file_name=f"migration-{m.migration_id}.csv", mime="text/csv",
         key="results_customers", on_click="ignore",
     )  # fmt: skip

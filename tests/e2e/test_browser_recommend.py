@@ -38,6 +38,11 @@ def test_make_recommendations_then_look_a_customer_up(shop):
     page.get_by_text("What each segment buys more than everyone").wait_for()
     page.get_by_test_id("stPlotlyChart").nth(1).wait_for()  # the evaluation and the lift
     assert not page.get_by_test_id("stException").count()
+    with page.expect_download() as info:  # read and written on the click, not on each render
+        page.get_by_role("button", name="Download all (CSV)").click()
+    lines = Path(info.value.path()).read_text().splitlines()
+    assert lines[0] == "customer_id,rank,product,description,score,reason"
+    assert len(lines) > 1000 and lines[1].split(",")[1] == "1"
 
     nav.get_by_text("Customer", exact=True).click()
     box = page.get_by_label("Customer id")
