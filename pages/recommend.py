@@ -23,7 +23,7 @@ METHOD_WORDS = {
 
 @st.cache_data(max_entries=32, show_spinner="Comparing the segment with everyone")
 def cached_top(_ws, path: str, run: tuple, segment_id: int, least: int, what: str):
-    """Cached per workspace file, run (id, date) and choice (a run's purchases never change)."""
+    """Cached per workspace file, run (id, date, transactions tables' load times) and choice."""
     return rec.segment_top(_ws, run[0], segment_id=segment_id, min_buyers=least, dimension=what)
 
 
@@ -95,7 +95,8 @@ def segment_section(run) -> None:
     sid = cells[0].selectbox("Segment", list(names), format_func=names.get, key="recommend_seg")
     least = cells[1].number_input("At least this many buyers", 1, 1000, 5, key="recommend_min")
     what = cells[2].radio("Of", ["product", "category"], key="recommend_dim", horizontal=True)
-    key = (run.run_id, str(run.created_at))
+    lines = tuple((t.name, str(t.loaded_at)) for t in ws.tables(kind="transactions"))
+    key = (run.run_id, str(run.created_at), lines)  # a reloaded table is a new entry
     try:
         top = cached_top(ws, str(ws.path), key, sid, int(least), what)
     except SegmentationError as exc:
