@@ -224,6 +224,8 @@ def guess_roles(columns: list[ColumnFacts]) -> dict[str, str]:
     for role, hints in _NAME_HINTS.items():  # looser: a longer name that starts or ends so
         for col in columns:
             norm = normalize_name(col.name)
+            if role in _NUMBER_ROLES and col.distinct == 1:
+                continue  # a constant (marketing_campaign's Z_Revenue: 11 for everyone)
             if any(len(h) >= 6 and (norm.startswith(h) or norm.endswith(h)) for h in hints):
                 give(col, role)
     for col in columns:  # by values

@@ -102,6 +102,7 @@ def test_marketing_campaign_tabs_dates_and_constants(ws, shared):
     income = next(c for c in info.quality["per_column"] if c["name"] == "Income")
     assert income["missing"] == 24
     assert set(info.quality["constant_columns"]) == {"Z_CostContact", "Z_Revenue"}
+    assert "amount" not in info.roles  # Z_Revenue ends like "revenue" but is 11 for everyone
 
 
 def test_mall_customers_names_with_symbols_and_padded_ids(ws, shared):
