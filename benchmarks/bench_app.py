@@ -356,13 +356,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pages_target(found: dict) -> dict:
-    """The pages' one verdict: every cached render within its target, and the slowest."""
+def _pages_target(found: dict, customers: int | None = None) -> dict:
+    """The pages' one verdict: every cached render within its target, and the slowest
+    (``customers``: the workspace's, where its feature table holds fewer)."""
     cached = [i for i in found["items"] if i["target_seconds"] is not None]
     slowest = max(cached, key=lambda i: i["seconds"])
     return {
-        "target": f"app: every page's render once cached, {short_size(found['customers'])} "
-        "customers",
+        "target": f"app: every page's render once cached, "
+        f"{short_size(customers or found['customers'])} customers",
         "goal": f"<= {PAGE_TARGET_SECONDS:g} s each",
         "figure": f"slowest {slowest['seconds']:.2f} s: {slowest['page']}",
         "met": not found["over_target"],
@@ -398,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         found = pages(workspace, profile=args.profile, full=FullState() if args.real else None)
         out["pages"] = {key: v for key, v in found.items() if key != "items"}
         out["interactions"] += found["items"]
-        out["targets"].append(_pages_target(found))
+        made = args.customers if args.real and not args.workspace else None
+        out["targets"].append(_pages_target(found, made))
     out["load_average_end"] = load_average()
     out["peak_mb"] = self_peak_mb()
     print(json.dumps(out))

@@ -694,14 +694,16 @@ def big_targets(
     )
     if pages:
         _pages(report, workspace, label, say)
-        _app(report, keep, workspace, max(20_000, min(customers, 1_000_000)), say)
+        _app(report, keep, customers, max(20_000, min(customers, 1_000_000)), say)
 
 
-def _app(report: Report, keep: Path, workspace: Path, lines: int, say: Say) -> None:
+def _app(report: Report, keep: Path, customers: int, lines: int, say: Say) -> None:
     """benchmarks/bench_app in its own process: Build features to a finished k-means run on a
-    transactions table of ``lines`` lines, and every page's render once cached on ``workspace``."""
-    command = [sys.executable, "-m", "benchmarks.bench_app", "--workspace", workspace]
-    command += ["--lines", str(lines), "--keep", keep / "app", "--data", keep / "app-data"]
+    transactions table of ``lines`` lines, and every page's render once cached on a workspace of
+    ``customers`` made from transaction lines, with the content of every page (``--real``)."""
+    command = [sys.executable, "-m", "benchmarks.bench_app", "--real"]
+    command += ["--customers", str(customers), "--lines", str(lines)]
+    command += ["--keep", keep / "app", "--data", keep / "app-data"]
     done = _done(run_stage("app (AppTest)", command, timeout=STAGE_TIMEOUT), say)
     found = json.loads(done.stdout)
     for item in found["interactions"]:
