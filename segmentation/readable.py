@@ -46,14 +46,24 @@ def column_decimals(values: pd.Series, most: int = MAX_DECIMALS) -> int:
 
 def shown(frame: pd.DataFrame):
     """The frame for display (a pandas Styler): float noise removed, each float column with one
-    number of decimals and thousands separators, missing values blank (not "None")."""
+    number of decimals and thousands separators, dates without a midnight time (a DATE column
+    arrives as a timestamp), missing values blank (not "None")."""
     tidy = tidy_floats(frame)
     formats = {
         c: f"{{:,.{column_decimals(tidy[c])}f}}"
         for c in tidy.columns
         if pd.api.types.is_float_dtype(tidy[c])
     }
+    formats |= {c: "{:%Y-%m-%d}" for c in tidy.columns if _only_days(tidy[c])}
     return tidy.style.format(formats, na_rep="")
+
+
+def _only_days(values: pd.Series) -> bool:
+    """Whether a column holds timestamps that are all at midnight (dates), time zone or not."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    present = values.dropna()
+    return len(present) > 0 and bool((present == present.dt.normalize()).all())
 
 
 def percent_points(frame: pd.DataFrame, columns) -> pd.DataFrame:

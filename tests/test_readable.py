@@ -30,3 +30,15 @@ def test_shares_become_percentage_points_and_empty_columns_are_found():
     frame = pd.DataFrame({"share": [0.27, 0.235], "revenue_share": [None, None], "n": [1, 2]})
     assert percent_points(frame, ("share",))["share"].round(6).tolist() == [27.0, 23.5]
     assert empty_columns(frame) == ["revenue_share"]
+
+
+def test_dates_show_without_a_midnight_time_and_timestamps_keep_theirs():
+    frame = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2012-09-04", None, "2014-03-08"]),
+            "at": pd.to_datetime(["2012-09-04 10:30", "2012-09-05 00:00", None]),
+        }
+    )
+    html = shown(frame).to_html()
+    assert ">2012-09-04<" in html and "2012-09-04 00:00:00" not in html
+    assert "2012-09-04 10:30:00" in html and "2012-09-05 00:00:00" in html
