@@ -68,7 +68,12 @@ def list_sizes(report: pd.DataFrame, min_size: int) -> go.Figure:
             )
         )
     fig.add_vline(
-        x=min_size, line_dash="dash", line_color=COLORS[3], annotation_text=f"minimum {min_size:,}"
+        x=min_size,
+        line_dash="dash",
+        line_color=COLORS[3],
+        annotation_text=f"minimum {min_size:,}",
+        annotation_position="top right",
+        annotation_yanchor="bottom",  # above the bars, not written over the first one
     )
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(autorange="reversed")

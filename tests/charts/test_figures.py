@@ -76,3 +76,21 @@ def test_the_2d_map_opens_with_the_lasso_on():
     )
     fig = explore.projection_map(points, axis_titles=("PC1", "PC2"), segments=["S"])
     assert fig.layout.dragmode == "lasso"
+
+
+def test_the_list_minimum_is_labelled_above_the_bars():
+    from segmentation.charts import export
+
+    report = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "segment": ["Big spenders", "Lapsed customers"],
+            "rows": [613, 80],
+            "holdout_rows": [0, 0],
+            "small": [False, True],
+        }
+    )
+    fig = export.list_sizes(report, 100)
+    (label,) = fig.layout.annotations
+    assert label.text == "minimum 100" and label.yanchor == "bottom" and label.y == 1
+    assert fig.data[0].marker.color[1] != fig.data[0].marker.color[0]  # the small list stands out
