@@ -91,15 +91,22 @@ def test_every_page_with_the_sample_data(app: App, page, tmp_path: Path):
         no_error_box(page)
 
 
-def test_every_page_with_a_real_customer_file(app: App, page, shared_file):
-    mall = shared_file("mall_customers/Mall_Customers.csv")
-    steps = Steps(page, "pages-mall")
+@pytest.mark.parametrize(
+    ("relative", "name", "rows"),
+    [
+        ("mall_customers/Mall_Customers.csv", "mall", 200),
+        ("customer_personality/marketing_campaign.csv", "campaign", 2_240),  # 29 columns, tabs
+    ],
+)
+def test_every_page_with_a_real_customer_file(app: App, page, shared_file, relative, name, rows):
+    path = shared_file(relative)
+    steps = Steps(page, f"pages-{name}")
     steps.always = True
     with steps.step("1-data"):
         page.goto(app.url)
         open_page(page, "Data")
-        upload_and_load(page, mall)
-        page.get_by_text("Mall_Customers.csv: loaded 200 rows").wait_for()
+        upload_and_load(page, path)
+        page.get_by_text(f"{path.name}: loaded {rows:,} rows").wait_for()
         wait_idle(page)
         no_error_box(page)
     with steps.step("2-features"):
