@@ -146,9 +146,10 @@ def default_config(frame: pd.DataFrame, candidates: Sequence[str] | None = None)
 
 
 def suggest_log(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
-    """The columns worth a log: skewness above 1 and no negative value (inf ignored).
+    """The columns worth a log: skewness above 1 and no negative value (inf ignored); not a
+    yes/no column (two values, such as 0/1 for "accepted the campaign": a log only relabels it).
 
-    >>> suggest_log(pd.DataFrame({"m": [1, 1, 2, 2, 3, 50]}), ["m"])
+    >>> suggest_log(pd.DataFrame({"m": [1, 1, 2, 2, 3, 50], "yes": [0, 0, 0, 0, 0, 1]}), ["m", "yes"])
     ('m',)
     """
     chosen = []
@@ -157,7 +158,8 @@ def suggest_log(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
         largest = values.abs().max() if len(values) else 0.0
         if largest > 0:  # skewness does not change with scale; huge values would overflow it
             values = values / largest
-        if len(values) > 2 and values.min() >= 0 and values.skew() > 1:
+        two_values = values.nunique() <= 2
+        if len(values) > 2 and not two_values and values.min() >= 0 and values.skew() > 1:
             chosen.append(name)
     return tuple(chosen)
 

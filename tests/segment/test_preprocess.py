@@ -293,3 +293,15 @@ def test_transform_without_a_fitted_column_raises() -> None:
     prepared = prepare(customers(), PrepConfig(features=("monetary", "frequency")))
     with pytest.raises(InvalidParameterError, match=r"lacks the column\(s\) \['frequency'\]"):
         transform(prepared.pipeline, customers().drop(columns="frequency"))
+
+
+def test_yes_no_columns_are_not_logged_by_default() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "accepted": (rng.random(500) < 0.07).astype(int),  # skewness ~3.5
+            "monetary": rng.lognormal(4, 1, 500),
+        }
+    )
+    assert frame["accepted"].skew() > 1
+    assert suggest_log(frame, ["accepted", "monetary"]) == ("monetary",)
