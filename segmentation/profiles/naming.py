@@ -150,8 +150,9 @@ def describe(stats: SegmentStats, segment_id: int) -> str:
     """
     parts = [
         f"{'high' if diff > 0 else 'low'} {feature_words(f)} "
-        f"({format_value(f, stats.mean.at[segment_id, f])} vs "
-        f"{format_value(f, stats.overall_mean[f])}{' for all customers' if i == 0 else ''})"
+        f"({format_value(f, stats.mean.at[segment_id, f], share=f in stats.yes_no)} vs "
+        f"{format_value(f, stats.overall_mean[f], share=f in stats.yes_no)}"
+        f"{' for all customers' if i == 0 else ''})"
         for i, (f, diff) in enumerate(_ranked(stats.std_diff.loc[segment_id])[:3])
     ]
     if not parts:

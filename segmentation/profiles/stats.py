@@ -37,6 +37,7 @@ class SegmentStats:
     overall_median: pd.Series
     overall_std: pd.Series
     revenue: pd.Series | None  # segment_id -> sum of monetary, where the table has it
+    yes_no: tuple[str, ...] = ()  # features whose every value is 0 or 1: their means are shares
 
     @property
     def index(self) -> pd.DataFrame:
@@ -62,6 +63,7 @@ def segment_stats(ws: Workspace, run_id: str, features: list[str] | None = None)
     select = ["a.segment_id", "count(*)"]
     for col in cols:
         select += [f"avg({col})", f"median({col})", f"stddev_pop({col})"]
+        select += [f"bool_and({col} IN (0, 1))"]
     select.append(f"sum(f.{quote_ident(revenue)})" if revenue else "NULL")
     rows = ws.query(
         f"SELECT {', '.join(select)} FROM {META}.assignments a "
@@ -77,17 +79,17 @@ def segment_stats(ws: Workspace, run_id: str, features: list[str] | None = None)
 def _stats(
     features: list[str], overall: tuple, per_segment: list[tuple], *, has_revenue: bool
 ) -> SegmentStats:
-    """The query's rows (``segment_id, count, (avg, median, std) per feature, revenue``) as
-    frames and series."""
+    """The query's rows (``segment_id, count, (avg, median, std, all 0/1) per feature,
+    revenue``) as frames and series."""
     ids = [int(r[0]) for r in per_segment]
 
     def frame(offset: int) -> pd.DataFrame:
-        values = [[_num(r[2 + 3 * i + offset]) for i in range(len(features))] for r in per_segment]
+        values = [[_num(r[2 + 4 * i + offset]) for i in range(len(features))] for r in per_segment]
         return pd.DataFrame(values, index=ids, columns=features, dtype=float)
 
     def series(offset: int) -> pd.Series:
         return pd.Series(
-            [_num(overall[2 + 3 * i + offset]) for i in range(len(features))],
+            [_num(overall[2 + 4 * i + offset]) for i in range(len(features))],
             index=features,
             dtype=float,
         )
@@ -105,6 +107,7 @@ def _stats(
             if has_revenue
             else None
         ),
+        yes_no=tuple(f for i, f in enumerate(features) if overall[2 + 4 * i + 3]),
     )
 
 

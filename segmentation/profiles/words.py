@@ -49,17 +49,20 @@ def is_rate(feature: str) -> bool:
     return feature in RATE_FEATURES or feature.startswith("share_")
 
 
-def format_value(feature: str, value: float | None) -> str:
-    """A feature value written for people: percentages for rates, few digits otherwise.
+def format_value(feature: str, value: float | None, *, share: bool = False) -> str:
+    """A feature value written for people: percentages for rates (and for the mean of a yes/no
+    column, ``share``), few digits otherwise.
 
     >>> format_value("return_rate", 0.274), format_value("monetary", 1234.5)
     ('27%', '1,234')
     >>> format_value("aov", 7.25), format_value("frequency", 23.0)
     ('7.2', '23')
+    >>> format_value("AcceptedCmp5", 0.0732, share=True)
+    '7%'
     """
     if value is None or pd.isna(value):
         return "—"
-    if is_rate(feature):
+    if share or is_rate(feature):
         return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
     if abs(value) >= 100:
         return f"{value:,.0f}"

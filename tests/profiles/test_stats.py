@@ -69,3 +69,35 @@ def test_segment_stats_are_what_the_profile_shows(ws, kmeans):
     assert found.revenue is not None and found.revenue.sum() == pytest.approx(
         sum(s.revenue for s in kmeans.segments)
     )
+
+
+def test_yes_no_columns_are_found_and_described_as_shares(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from segmentation.ingest.load import ingest_file
+    from segmentation.profiles.naming import describe
+    from segmentation.workspace import open_workspace
+
+    rng = np.random.default_rng(0)
+    accepted = np.r_[np.ones(45), np.zeros(5), (rng.random(150) < 0.05)].astype(int)
+    spend = np.r_[rng.normal(900, 50, 50), rng.normal(100, 20, 150)]
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(200)],
+            "accepted": accepted,
+            "spend": spend,
+            "kids": rng.integers(0, 3, 200),
+        }
+    )
+    frame.to_csv(tmp_path / "people.csv", index=False)
+    ws = open_workspace(tmp_path / "ws.duckdb")
+    ingest_file(ws, tmp_path / "people.csv", table="people")
+    run = runs.run_segmentation(ws, "people", params={"n_clusters": 2})
+    found = segment_stats(ws, run.run_id)
+    assert found.yes_no == ("accepted",)  # kids has 0, 1 and 2
+    big = int(found.mean["spend"].idxmax())
+    text = describe(found, big)
+    share = found.mean.at[big, "accepted"]
+    assert f"accepted ({share:.0%} vs {found.overall_mean['accepted']:.0%}" in text.lower()
+    ws.close()
