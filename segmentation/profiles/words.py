@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 # Words for features in rules, tables and descriptions.
@@ -32,16 +34,23 @@ RATE_FEATURES = ("return_rate",)  # shown as percentages, as are share_<category
 
 
 def feature_words(feature: str) -> str:
-    """The plain words for a feature column.
+    """The plain words for a feature column: underscores and joined capitals become spaces.
 
     >>> feature_words("recency_days"), feature_words("share_home"), feature_words("Annual_Income")
     ('days since last order', 'share of home', 'Annual Income')
+    >>> feature_words("NumStorePurchases"), feature_words("AcceptedCmp5"), feature_words("VIPLevel")
+    ('Num Store Purchases', 'Accepted Cmp5', 'VIP Level')
     """
     if feature in FEATURE_WORDS:
         return FEATURE_WORDS[feature]
     if feature.startswith("share_"):
         return "share of " + feature[len("share_") :].replace("_", " ")
-    return feature.replace("_", " ").strip() or feature
+    spaced = _JOINED_CAPITALS.sub(" ", feature.replace("_", " "))
+    return " ".join(spaced.split()) or feature
+
+
+# Where a lower-case letter meets a capital (StorePurchases), or an acronym meets a word (VIPLevel)
+_JOINED_CAPITALS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def is_rate(feature: str) -> bool:

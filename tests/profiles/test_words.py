@@ -1,6 +1,7 @@
 """Features and their values in plain words."""
 
 import numpy as np
+import pytest
 
 from segmentation.features.definitions import FEATURE_HELP
 from segmentation.profiles import words as naming
@@ -27,3 +28,20 @@ def test_a_return_rate_over_100_percent_is_explained():
     assert "returned more than they bought" in return_rate_note(2.5)
     assert "250%" in return_rate_note(2.5)
     assert return_rate_note(0.51) is None and return_rate_note(None) is None
+
+
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [
+        ("NumStorePurchases", "Num Store Purchases"),
+        ("MntWines", "Mnt Wines"),
+        ("AcceptedCmp5", "Accepted Cmp5"),
+        ("CustomerID", "Customer ID"),
+        ("VIPLevel", "VIP Level"),
+        ("Dt_Customer_days_ago", "Dt Customer days ago"),
+        ("Annual Income (k$)", "Annual Income (k$)"),
+        ("ALLCAPS", "ALLCAPS"),
+    ],
+)
+def test_joined_capitals_of_a_crm_export_are_read_as_words(column, words):
+    assert naming.feature_words(column) == words
