@@ -74,7 +74,7 @@ def write_lines(path: Path, customers: int) -> dict:
     import duckdb
 
     tmp = path.with_name(path.name + ".tmp")
-    duckdb.connect().execute(f"COPY ({lines_sql(customers)}) TO '{tmp}' (FORMAT parquet)")
+    duckdb.connect().sql(lines_sql(customers)).write_parquet(str(tmp))  # no path in the SQL
     tmp.replace(path)
     return line_facts(path)
 
