@@ -107,8 +107,8 @@ def ensure_lines(
     The lines are the first ``lines`` (in date order) of ``generate(customers, seed)``, with
     ``customers`` = ``lines / 20`` unless given. Beyond what one generated set holds (the
     generator's limit and memory), copies of it are appended with ``-2``, ``-3``, ... added to
-    the customer and order ids, so customers stay distinct. Written by DuckDB (``COPY ... TO``,
-    with a header; or Parquet) to a temporary name and renamed; reused while the generator is unchanged.
+    the customer and order ids, so customers stay distinct. Written by DuckDB (CSV with a
+    header, or Parquet) to a temporary name and renamed; reused while the generator is unchanged.
     The facts are ``{"lines", "customers", "distinct_customers", "bytes", "seed", "copies",
     "generator"}``.
     """
@@ -123,7 +123,7 @@ def ensure_lines(
     parquet, base, run = ensure_transactions(keep, base_customers, None, seed=seed)
     command = [sys.executable, "-m", "benchmarks.data", "--lines-from", str(parquet)]
     command += ["--lines", str(lines), "--out", str(path)]
-    made = run_stage(f"write {fmt}", command, note=f"DuckDB COPY to {path.name}")
+    made = run_stage(f"write {fmt}", command, note=f"DuckDB writes {path.name}")
     facts = json.loads(made.stdout) | {
         "customers": base_customers,
         "seed": seed,
@@ -147,18 +147,22 @@ def write_lines(parquet: Path, lines: int, path: Path) -> dict:
         parts.append(
             f"SELECT order_id{suffix} AS order_id, customer_id{suffix} AS customer_id, "
             f"order_date, product, category, quantity, unit_price, country, {i} AS _copy "
-            f"FROM read_parquet('{parquet}')"
+            "FROM read_parquet(?)"
         )
     body = " UNION ALL ".join(parts)
     order = " ORDER BY _copy" if copies > 1 else ""
     parquet_out = path.suffix == ".parquet"
-    options = "FORMAT parquet" if parquet_out else "FORMAT csv, HEADER true"
     reader = "read_parquet" if parquet_out else "read_csv"
     tmp = path.with_name(path.name + ".tmp")
-    con.execute(
-        f"COPY (SELECT * EXCLUDE (_copy) FROM ({body}){order} LIMIT {int(lines)}) "
-        f"TO '{tmp}' ({options})"
+    # the file names are bound parameters and the writer takes its path: none is in the SQL text
+    rel = con.sql(
+        f"SELECT * EXCLUDE (_copy) FROM ({body}){order} LIMIT {int(lines)}",
+        params=[str(parquet)] * copies,
     )
+    if parquet_out:
+        rel.write_parquet(str(tmp))
+    else:
+        rel.write_csv(str(tmp), header=True)
     distinct = con.execute(
         f"SELECT count(*), count(DISTINCT customer_id) FROM {reader}(?)", [str(tmp)]
     ).fetchall()[0]
