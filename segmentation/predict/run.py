@@ -247,10 +247,13 @@ def segment_totals(ws: Workspace, prediction: str, segments: pd.DataFrame) -> pd
     """Per segment of ``segments`` (columns customer_id, segment): customers, predicted orders
     and revenue (CLV) over the horizon with 80% intervals, share at high churn risk. Customers
     of the prediction without a segment are left out."""
-    stored = read_prediction(ws, prediction)
-    fit = stored["fit"]
     table = prediction_customers(ws, prediction)
     joined = table.merge(segments[["customer_id", "segment"]], on="customer_id", how="inner")
+    return totals_of(read_prediction(ws, prediction)["fit"], joined, prediction)
+
+
+def totals_of(fit: dict, joined: pd.DataFrame, prediction: str) -> pd.DataFrame:
+    """:func:`segment_totals` of the prediction's customers ``joined`` to their ``segment``."""
     if joined.empty:
         raise InvalidParameterError(
             f"No customer of prediction {prediction!r} is in the segments given; the prediction "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError, NameClashError, TableNotFoundError
-from ..workspace import META, Workspace
+from ..workspace import META, Workspace, quote_ident
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {META}.predictions (
@@ -207,6 +207,22 @@ def read_prediction(ws: Workspace, prediction: str) -> dict[str, Any]:
         "fit": json.loads(fit),
         "validation": None if validation is None else json.loads(validation),
     }
+
+
+def prediction_customers_by_segment(ws: Workspace, prediction: str, run_id: str) -> pd.DataFrame:
+    """The per-customer table of a stored prediction with each customer's ``segment_id`` and
+    ``segment`` (name) in run ``run_id``: customers in both, joined in the workspace (a pandas
+    merge on a million text ids took 3 s), by customer id."""
+    pid = _resolve(ws, prediction)
+    cols = ", ".join(f"p.{quote_ident(c)}" for c in CUSTOMER_COLUMNS)
+    return ws.query_df(
+        f"SELECT {cols}, a.segment_id, s.name AS segment "
+        f"FROM {META}.prediction_customers p "
+        f"JOIN {META}.assignments a ON a.customer_id = p.customer_id AND a.run_id = ? "
+        f"JOIN {META}.segments s ON s.run_id = a.run_id AND s.segment_id = a.segment_id "
+        "WHERE p.prediction_id = ? ORDER BY p.customer_id",
+        [run_id, pid],
+    )
 
 
 def prediction_customers(ws: Workspace, prediction: str) -> pd.DataFrame:

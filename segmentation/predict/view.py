@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..segment.runs import assignments
+from ..segment.runs import get_run
 from ..workspace import Workspace
-from .run import StoredOrders, segment_totals
+from .run import StoredOrders, totals_of
 from .score import frequency_recency_grid
-from .store import prediction_customers, read_prediction
+from .store import prediction_customers, prediction_customers_by_segment, read_prediction
 
 PARAM_WORDS = {
     "r": "shape of the buying rates (r)",
@@ -103,8 +103,9 @@ def open_prediction(ws: Workspace, prediction: str) -> PredictionView:
 def run_totals(ws: Workspace, prediction: str, run_id: str) -> pd.DataFrame:
     """Per segment of a run: customers, predicted orders and value over the horizon with 80%
     ranges, and the share at high churn risk (customers in both the run and the prediction)."""
-    segments = assignments(ws, run_id)[["customer_id", "segment_id", "segment"]]
-    totals = segment_totals(ws, prediction, segments[["customer_id", "segment"]])
-    ids = segments.drop_duplicates("segment").set_index("segment")["segment_id"]
+    get_run(ws, run_id)
+    joined = prediction_customers_by_segment(ws, prediction, run_id)
+    totals = totals_of(read_prediction(ws, prediction)["fit"], joined, prediction)
+    ids = joined.drop_duplicates("segment").set_index("segment")["segment_id"]
     totals.insert(0, "segment_id", totals["segment"].map(ids).astype(int))
     return totals.sort_values("segment_id").reset_index(drop=True)

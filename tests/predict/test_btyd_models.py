@@ -74,6 +74,26 @@ def test_weights_give_the_same_fit_as_every_customer():
     assert LOG_BOUND == 15.0
 
 
+def test_distinct_rows_are_the_rows_that_share_their_bytes_in_byte_order():
+    """The definition it had as np.unique of each row's bytes: same rows, order, indices, counts
+    (-0.0 and 0.0 are different rows, as their bytes are)."""
+    rng = np.random.default_rng(3)
+    values = np.array([0.0, -0.0, 1.5, -2.25, 3.0, 1e300, -1e-300, 52.0])
+    for n, k in [(1, 1), (7, 2), (500, 3), (2000, 3)]:
+        columns = [rng.choice(values, n) for _ in range(k)]
+        stacked = np.ascontiguousarray(np.column_stack(columns))
+        rows = stacked.view(np.dtype((np.void, 8 * k))).ravel()
+        _, first, inverse, counts = np.unique(
+            rows, return_index=True, return_inverse=True, return_counts=True
+        )
+        got, got_inverse, got_counts = distinct_rows(*columns)
+        assert np.column_stack(got).tobytes() == stacked[first].tobytes()
+        assert got_inverse.tolist() == inverse.ravel().tolist()
+        assert got_counts.tolist() == counts.tolist()
+    empty, inverse, counts = distinct_rows(np.zeros(0), np.zeros(0))
+    assert [len(c) for c in empty] == [0, 0] and len(inverse) == len(counts) == 0
+
+
 def test_a_fit_recovers_the_parameters_it_was_simulated_with():
     x, t_x, T = simulate_bgnbd(20000, **BG, T=52.0, seed=6)
     got = BetaGeoModel().fit(x, t_x, T).params_

@@ -5,10 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from segmentation.errors import InvalidParameterError, NameClashError
+from segmentation.errors import InvalidParameterError, NameClashError, TableNotFoundError
 from segmentation.features.build import build_features
 from segmentation.ingest.load import ingest_file
-from segmentation.predict import customer_summary, join_prediction, predict_table, run_totals
+from segmentation.predict import (
+    customer_summary,
+    join_prediction,
+    predict_table,
+    run_totals,
+    segment_totals,
+)
 from segmentation.segment import runs
 from segmentation.workspace import open_workspace
 
@@ -58,6 +64,13 @@ def test_segments_on_value_and_get_predicted_totals(joined):
         totals["clv"] <= totals["clv_high"]
     ).all()
     assert totals["share_high_churn_risk"].between(0, 1).all()
+    # joined in the workspace, the same as merging the run's assignments in pandas
+    segments = runs.assignments(ws, run.run_id)[["customer_id", "segment"]]
+    merged = segment_totals(ws, made.prediction_id, segments).set_index("segment")
+    same = totals.set_index("segment").drop(columns="segment_id").loc[merged.index]
+    pd.testing.assert_frame_equal(same, merged, check_exact=False, rtol=1e-12)
+    with pytest.raises(TableNotFoundError, match="r99"):
+        run_totals(ws, made.prediction_id, "r99")
 
 
 def test_the_summary_agrees_with_the_features_btyd_columns(joined):
