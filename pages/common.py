@@ -217,33 +217,3 @@ def show_flash(key: str, show=st.success) -> None:
     """Show (once) the message kept by :func:`flash`."""
     if message := st.session_state.pop(f"{key}_flash", None):
         show(message)
-
-
-# -- predictions ----------------------------------------------------------------------------------
-def show_segment_values(totals, key: str) -> None:
-    """Predicted value per segment with its 80% range (chart and table), and churn risk."""
-    from segmentation.charts.predict import segment_values
-
-    st.plotly_chart(segment_values(totals), key=key)
-    number = st.column_config.NumberColumn
-    st.dataframe(
-        totals,
-        hide_index=True,
-        column_config={
-            "segment_id": "Id",
-            "segment": "Segment",
-            "customers": number("Customers", format="localized"),
-            "expected_orders": number("Orders expected", format="%.0f"),
-            "expected_orders_low": None,
-            "expected_orders_high": None,
-            "clv": number("Predicted value", format="%.0f"),
-            "clv_low": number("from", format="%.0f"),
-            "clv_high": number("to", format="%.0f"),
-            "share_high_churn_risk": number("High churn risk", format="percent"),
-        },
-    )
-    st.caption(
-        "Predicted value: the orders each customer is expected to place over the coming period "
-        "times their expected order value, discounted; from / to: the 80% range. High churn "
-        "risk: chance of still being a customer below 30%."
-    )

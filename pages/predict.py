@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages import common
+from pages import common, values
 from pages.common import attempt, pick_run
 from segmentation import predict
 from segmentation.charts import predict as charts
@@ -27,12 +27,6 @@ UNITS = {"week": "Weeks", "day": "Days", "month": "Months"}
 def cached_view(_ws, path: str, prediction_id: str, created: str) -> predict.PredictionView:
     """Cached per workspace file and prediction (a stored prediction never changes)."""
     return predict.open_prediction(_ws, prediction_id)
-
-
-@st.cache_data(max_entries=8, show_spinner="Adding up each segment's value")
-def cached_totals(_ws, path: str, prediction: tuple, run_id: str, run_key: tuple):
-    """Cached per prediction (id, date) and run (id, date, names: a rename is a new entry)."""
-    return predict.run_totals(_ws, prediction[0], run_id)
 
 
 def settings_form() -> None:
@@ -127,13 +121,11 @@ def segments_tab(view: predict.PredictionView) -> None:
         ws, "predict_run", "Run a segmentation on the **Segment** page to see value per segment."
     )
     try:
-        made = (view.prediction_id, str(by_id[view.prediction_id]["created_at"]))
-        key = (str(run.created_at), *(s.name for s in run.segments))
-        totals = cached_totals(ws, str(ws.path), made, run.run_id, key)
+        totals = values.segment_values(ws, by_id[view.prediction_id], run)
     except SegmentationError as exc:
         common.error(exc)
         return
-    common.show_segment_values(totals, "predict_segments")
+    values.show_segment_values(totals, "predict_segments")
 
 
 def join_section(view: predict.PredictionView) -> None:

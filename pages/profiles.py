@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import common, values
 from pages.common import pick_run
 from segmentation.charts import profiles as charts
 from segmentation.errors import SegmentationError
 from segmentation.predict.store import list_predictions
-from segmentation.predict.view import run_totals
 from segmentation.profiles import build as profiles
 from segmentation.profiles import report
 from segmentation.profiles.naming import rename_segments
@@ -161,13 +160,7 @@ def distribution_tab(profile: profiles.RunProfile) -> None:
     st.caption(f"On a seeded sample of {len(profile.sample):,} customers.")
 
 
-@st.cache_data(max_entries=8, show_spinner="Adding up each segment's value")
-def cached_totals(_ws, path: str, prediction: tuple, run_id: str, run_key: tuple):
-    """Cached per prediction (id, date) and run (id, date, names: a rename is a new entry)."""
-    return run_totals(_ws, prediction[0], run_id)
-
-
-def predicted_tab(profile: profiles.RunProfile, created: str) -> None:
+def predicted_tab(run: runs.Run) -> None:
     stored = {p["prediction_id"]: p for p in list_predictions(ws)}
     if not stored:
         st.info("Make a prediction on the **Predict** page to see each segment's predicted value.")
@@ -177,12 +170,11 @@ def predicted_tab(profile: profiles.RunProfile, created: str) -> None:
         format_func=lambda i: f"{i}: {stored[i]['name']} ({stored[i]['table']})",
     )  # fmt: skip
     try:
-        made, key = (pid, str(stored[pid]["created_at"])), (created, *profile.names.values())
-        totals = cached_totals(ws, str(ws.path), made, profile.run_id, key)
+        totals = values.segment_values(ws, stored[pid], run)
     except SegmentationError as exc:
         common.error(exc)
         return
-    common.show_segment_values(totals, "profiles_predicted")
+    values.show_segment_values(totals, "profiles_predicted")
 
 
 st.title("Profiles")
@@ -194,7 +186,8 @@ run = pick_run(
 try:
     profile = cached_profile(ws, str(ws.path), run.run_id, str(run.created_at))
     profiles.save_segment_names(ws, profile)  # the names it generated, for "Segment N" only
-    profile = profile.renamed(runs.get_run(ws, run.run_id))
+    run = runs.get_run(ws, run.run_id)  # with the names just saved
+    profile = profile.renamed(run)
 except SegmentationError as exc:
     common.error(exc)
     st.stop()
@@ -223,7 +216,7 @@ with compare:
 with spread:
     distribution_tab(profile)
 with predicted:
-    predicted_tab(profile, str(run.created_at))
+    predicted_tab(run)
 st.download_button(
     "Download the report (HTML)",
     lambda: report.html_report(ws, profile.run_id, profile=profile),
